@@ -1,0 +1,1 @@
+"""Lifelong: customers for life."""

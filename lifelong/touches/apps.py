@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TouchesConfig(AppConfig):
+    name = "lifelong.touches"
+    label = "touches"

@@ -1,0 +1,15 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from lifelong.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("lifelong.accounts.urls")),
+    path("customers/", include("lifelong.customers.urls")),
+    path("touches/", include("lifelong.touches.urls")),
+    path("api/v1/", api.urls),
+]
