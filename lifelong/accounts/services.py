@@ -1,6 +1,7 @@
 """Write actions for users, the business and API tokens."""
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -62,3 +63,23 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def set_role(user: User, role: str, *, by: User) -> None:
+    """Give `user` another role; nobody changes their own, so no owner locks themselves out."""
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Choose one of: {', '.join(Role.values)}."]})
+    if user.pk == by.pk:
+        raise ValidationError({"role": ["You cannot change your own role."]})
+    if user.role != role:
+        user.role = role
+        user.save(update_fields=["role"])
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    """Deactivate (the user can no longer log in, their tokens stop working) or reactivate."""
+    if user.pk == by.pk and not active:
+        raise ValidationError("You cannot deactivate yourself.")
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])

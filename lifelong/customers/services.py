@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from lifelong.accounts.models import User
 from lifelong.customers.models import (
@@ -340,6 +341,50 @@ def move_question(question: ProfileQuestion, offset: int) -> None:
         if q.position != base + n:
             q.position = base + n
             q.save(update_fields=["position"])
+
+
+@transaction.atomic
+def add_question(
+    *, section: str, text: str, kind: str, choices: Sequence[str] = (), help_text: str = ""
+) -> ProfileQuestion:
+    """Add a custom question at the end of its section; ValidationError keyed by field."""
+    text = " ".join(text.split())
+    options = [c.strip() for c in choices if c.strip()]
+    options = list(dict.fromkeys(options))  # drop repeats, keep the order given
+    errors: dict[str, list[str]] = {}
+    if kind == AnswerKind.CHOICE and len(options) < 2:
+        errors["choices"] = ["Give at least two choices, one a line."]
+    base = slugify(text)[:50] or "question"
+    key, n = base, 1
+    while ProfileQuestion.objects.filter(key=key).exists():
+        n += 1
+        key = f"{base}-{n}"
+    last = ProfileQuestion.objects.filter(section=section).order_by("-position").first()
+    question = ProfileQuestion(
+        section=section,
+        key=key,
+        text=text,
+        help_text=help_text.strip(),
+        kind=kind,
+        choices=options if kind == AnswerKind.CHOICE else [],
+        position=(last.position + 1) if last else 0,
+    )
+    try:
+        question.full_clean()
+    except ValidationError as e:
+        for field_name, messages in e.message_dict.items():
+            errors.setdefault(field_name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    question.save()
+    return question
+
+
+def set_question_hidden(question: ProfileQuestion, hidden: bool) -> None:
+    """Hide a question from every profile sheet (its answers are kept) or show it again."""
+    if question.hidden != hidden:
+        question.hidden = hidden
+        question.save(update_fields=["hidden"])
 
 
 # ---------------------------------------------------------------- relatives
