@@ -4,6 +4,7 @@ A rep sees the customers they own; a manager or owner sees them all. A record
 that exists but is not yours is indistinguishable from one that does not exist.
 """
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -29,3 +30,31 @@ def get_customer_for_user(user: User, pk: int | str) -> Customer:
     if customer is None:
         raise Http404("No such customer")
     return customer
+
+
+def assignable_owner(user: User, owner_id: int | None, *, current: User | None = None) -> User:
+    """The user who is to own a customer that `user` creates (current=None) or edits.
+
+    No owner_id keeps the current owner, or makes `user` the owner of a new customer.
+    A rep may not hand a customer to anybody else (PermissionDenied); an owner or manager
+    may choose any active user (ValidationError on "owner" otherwise).
+    """
+    fallback = current or user
+    if owner_id is None or owner_id == fallback.pk:
+        return fallback
+    if not user.sees_all_customers:
+        raise PermissionDenied("A rep cannot give a customer to another owner.")
+    owner = User.objects.filter(pk=owner_id, is_active=True).first()
+    if owner is None:
+        raise ValidationError({"owner": [f"There is no active user with id {owner_id}."]})
+    return owner
+
+
+def visible_referrer(user: User, referrer_id: int | None) -> Customer | None:
+    """The customer `referrer_id` as a referrer `user` may name; ValidationError if unseen."""
+    if referrer_id is None:
+        return None
+    referrer = customers_visible_to(user).filter(pk=referrer_id).first()
+    if referrer is None:
+        raise ValidationError({"referred_by": [f"There is no customer with id {referrer_id}."]})
+    return referrer
