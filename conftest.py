@@ -11,6 +11,12 @@ from lifelong.customers.services import save_customer
 PASSWORD = "correct horse battery staple"  # noqa: S105
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 is slow on purpose; tests that are not about hashing need not pay for it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, role: str, **extra) -> User:
     user = User(username=username, role=role, **extra)
     user.set_password(PASSWORD)

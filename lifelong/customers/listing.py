@@ -63,14 +63,11 @@ def _prefix_q(field: str, prefix: str) -> Q:
 
 
 def search_tokens(q: str) -> list[str]:
-    tokens = []
-    for raw in q.split():
-        digits = "".join(c for c in raw if c.isdigit())
-        if digits and all(c.isdigit() or c in "+-() ." for c in raw):
-            tokens.append(digits.lstrip("0") or digits)  # a phone: "070-123" -> "70123"
-        else:
-            tokens.append(fold(raw))
-    return [t[:254] for t in tokens if t]
+    """The prefixes to look up: a phone number as its digits, anything else word by word."""
+    digits = "".join(c for c in q if c.isdigit())
+    if digits and all(c.isdigit() or c in "+-(). " for c in q.strip()):
+        return [digits.lstrip("0") or digits]  # "070-123 45" -> "7012345", as stored
+    return [t[:254] for t in fold(q).split()]
 
 
 def filtered(user: User, f: Filters) -> QuerySet[Customer]:

@@ -86,6 +86,10 @@ class PartialDateField(models.CharField):
         except ValueError as e:
             raise ValidationError(str(e), code="invalid") from e
 
+    def run_validators(self, value) -> None:
+        # CharField's validators (max_length) measure the stored text, not the object.
+        super().run_validators(value.isoformat() if isinstance(value, PartialDate) else value)
+
     def get_prep_value(self, value) -> str | None:
         value = self.to_python(value)
         return value.isoformat() if value else None
