@@ -1,0 +1,69 @@
+"""The API's shapes for touches (django-ninja schemas)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import AwareDatetime, field_validator
+
+from lifelong.customers.schemas import UserRef
+from lifelong.touches.models import Channel, Direction
+
+
+class TouchOut(Schema):
+    id: int
+    customer: int
+    user: UserRef | None = Field(description="Who logged it; null for automatic touches.")
+    channel: Channel
+    direction: Direction
+    occurred_at: dt.datetime
+    summary: str
+    outcome: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_customer(obj: Any) -> int:
+        return obj.customer_id
+
+
+class TouchPageOut(Schema):
+    items: list[TouchOut]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next (older) page; null on the last page."
+    )
+
+
+class TouchQuery(Schema):
+    cursor: str = Field("", description="next_cursor from the previous page.")
+    limit: int = Field(50, ge=1, le=200)
+
+
+class TouchIn(Schema):
+    channel: Channel
+    direction: Direction = Direction.OUTBOUND
+    occurred_at: AwareDatetime | None = Field(
+        None, description="With a time zone offset; now if omitted; never in the future."
+    )
+    summary: str
+    outcome: str = ""
+
+
+# The fields a client may change on a touch, by name: the handler copies exactly these.
+TOUCH_FIELDS = ("channel", "direction", "occurred_at", "summary", "outcome")
+
+
+class TouchPatch(Schema):
+    channel: Channel | None = None
+    direction: Direction | None = None
+    occurred_at: AwareDatetime | None = None
+    summary: str | None = None
+    outcome: str | None = None
+
+    @field_validator(*TOUCH_FIELDS)
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
