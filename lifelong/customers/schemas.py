@@ -116,6 +116,11 @@ class CustomerOut(Schema):
     def resolve_tags(obj: Customer) -> list[str]:
         return [t.name for t in obj.tags.all()]
 
+    @staticmethod
+    def resolve_email_consent_at(obj: Customer) -> dt.datetime | None:
+        # In UTC like every stored time, also when the client sent it with another offset.
+        return obj.email_consent_at.astimezone(dt.UTC) if obj.email_consent_at else None
+
 
 class CustomerPageOut(Schema):
     items: list[CustomerOut]

@@ -27,6 +27,11 @@ class TouchOut(Schema):
     def resolve_customer(obj: Any) -> int:
         return obj.customer_id
 
+    @staticmethod
+    def resolve_occurred_at(obj: Any) -> dt.datetime:
+        # In UTC like every stored time, also when the client sent it with another offset.
+        return obj.occurred_at.astimezone(dt.UTC)
+
 
 class TouchPageOut(Schema):
     items: list[TouchOut]

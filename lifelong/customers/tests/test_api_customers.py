@@ -294,3 +294,13 @@ def test_delete_archives_and_restore_brings_back(rep, customer):
     assert response.status_code == 200
     assert response.json()["archived_at"] is None
     assert len(send(rep, "get", URL).json()["items"]) == 1
+
+
+def test_a_known_consent_time_is_kept_and_given_back_in_utc(rep):
+    body = {
+        "first_name": "I",
+        "email_consent": True,
+        "email_consent_at": "2023-05-01T12:00:00+02:00",
+    }
+    response = send(rep, "post", URL, body)
+    assert response.json()["email_consent_at"] == "2023-05-01T10:00:00Z"
