@@ -304,3 +304,16 @@ def test_a_known_consent_time_is_kept_and_given_back_in_utc(rep):
     }
     response = send(rep, "post", URL, body)
     assert response.json()["email_consent_at"] == "2023-05-01T10:00:00Z"
+
+
+def test_a_page_costs_the_same_few_queries_however_long(rep, django_assert_max_num_queries):
+    for i in range(30):
+        save_customer(
+            Customer(owner=rep, first_name=f"K{i}"), emails=[f"k{i}@x.example"], tags=["t"]
+        )
+    headers = bearer(rep)
+    Client().get(URL + "?limit=1", headers=headers)  # first use: the token's last_used_at
+    # The business's time zone, the token, the page, then emails, phones and tags once each.
+    with django_assert_max_num_queries(6):
+        response = Client().get(URL + "?limit=30", headers=headers)
+    assert len(response.json()["items"]) == 30
