@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from lifelong.touches import views
 
 app_name = "touches"
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:customer_id>/", views.timeline, name="timeline"),
+    path("<int:customer_id>/log/", views.log, name="log"),
+    path("<int:customer_id>/<int:touch_id>/edit/", views.edit, name="edit"),
+    path("<int:customer_id>/<int:touch_id>/delete/", views.delete, name="delete"),
+]

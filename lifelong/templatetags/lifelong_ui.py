@@ -1,0 +1,25 @@
+"""Small presentation filters shared by every app's templates."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def initials(name: str) -> str:
+    """Up to two initials: 'Anna Berg' -> 'AB', 'Berg Bygg AB' -> 'BB'."""
+    words = [w for w in str(name).split() if w[:1].isalnum()]
+    return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
+@register.filter
+def phone(number: str) -> str:
+    """An E.164 number in its international form: +46701234567 -> +46 70 123 45 67."""
+    try:
+        parsed = phonenumbers.parse(str(number), None)
+    except phonenumbers.NumberParseException:
+        return str(number)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,115 @@
+"""Touch pages: log a touch (htmx prepends it to the timeline), older touches, edit, delete.
+
+The customer is always reached through the access helper, and the touch is then looked
+up within that customer, so nobody reaches a touch of a customer they cannot see.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from lifelong.accounts.views import confirm_page
+from lifelong.customers.access import get_customer_for_user
+from lifelong.customers.models import Customer
+from lifelong.customers.views import is_htmx
+from lifelong.touches import services
+from lifelong.touches.forms import TouchForm
+from lifelong.touches.models import Touch
+
+
+def _timeline_url(customer: Customer) -> str:
+    return reverse("customers:detail", args=[customer.pk]) + "#timeline"
+
+
+def _touch(customer: Customer, touch_id: int) -> Touch:
+    return get_object_or_404(Touch.objects.select_related("user"), pk=touch_id, customer=customer)
+
+
+@login_required
+def log(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Log a touch: htmx gets the new timeline entry, a fresh form and the new last touch."""
+    customer = get_customer_for_user(request.user, customer_id)
+    form = TouchForm(request.POST or None, instance=Touch(customer=customer))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            touch = services.log_touch(
+                customer,
+                user=request.user,
+                channel=data["channel"],
+                summary=data["summary"],
+                direction=data["direction"],
+                occurred_at=data["occurred_at"],
+                outcome=data["outcome"],
+            )
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            if not is_htmx(request):
+                messages.success(request, "Touch logged.")
+                return redirect(_timeline_url(customer))
+            context = {"customer": customer, "touch": touch, "form": TouchForm(), "new": True}
+            return render(request, "touches/_logged.html", context)
+    context = {"customer": customer, "form": form}
+    if is_htmx(request):
+        response = render(request, "touches/_log_form.html", context)
+        # The entry goes to the top of the timeline; a form with errors replaces the form.
+        response["HX-Retarget"] = "#log-touch"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "touches/log.html", context)
+
+
+@login_required
+def timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Older touches, after the one given in ?before=, for the timeline's "Older" link."""
+    customer = get_customer_for_user(request.user, customer_id)
+    before = request.GET.get("before")
+    if not is_htmx(request):
+        url = reverse("customers:detail", args=[customer.pk])
+        return redirect(f"{url}?before={before}#timeline" if before else f"{url}#timeline")
+    touches, more = services.timeline(customer, before=before)
+    context = {"customer": customer, "touches": touches, "more": more}
+    return render(request, "touches/_timeline_items.html", context)
+
+
+@login_required
+def edit(request: HttpRequest, customer_id: int, touch_id: int) -> HttpResponse:
+    customer = get_customer_for_user(request.user, customer_id)
+    touch = _touch(customer, touch_id)
+    form = TouchForm(request.POST or None, instance=touch)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_touch(form.instance)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, "Touch saved.")
+            return redirect(_timeline_url(customer))
+    return render(
+        request, "touches/edit.html", {"customer": customer, "touch": touch, "form": form}
+    )
+
+
+@login_required
+def delete(request: HttpRequest, customer_id: int, touch_id: int) -> HttpResponse:
+    customer = get_customer_for_user(request.user, customer_id)
+    touch = _touch(customer, touch_id)
+    if request.method == "POST":
+        services.delete_touch(touch)
+        messages.success(request, "Touch deleted.")
+        return redirect(_timeline_url(customer))
+    return confirm_page(
+        request,
+        title="Delete this touch?",
+        question=f"“{touch.summary}” will be removed from {customer.display_name}'s timeline.",
+        detail="If it was the latest touch, their last-touched date moves back.",
+        action=reverse("touches:delete", args=[customer.pk, touch.pk]),
+        cancel_url=_timeline_url(customer),
+        confirm_label="Delete",
+    )
