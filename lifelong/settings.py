@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves its bundled Swagger UI for /api/v1/docs (no CDN)
     "lifelong",
     "lifelong.accounts",
     "lifelong.customers",
