@@ -1,0 +1,1 @@
+"""Customer value: purchase, churn and spend models for the CRM (pure numpy/scipy)."""

@@ -1,0 +1,170 @@
+"""Maximum likelihood machinery shared by the models: compression, optimiser, standard errors."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize
+
+# f(log_params) -> (total log-likelihood, gradient of it with respect to log_params)
+LogLikGrad = Callable[[np.ndarray], tuple[float, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted model: maximum likelihood estimates and how the fit went.
+
+    std_errors are asymptotic standard errors of the natural parameters, from the inverse
+    Hessian of the negative log-likelihood in log-parameters and the delta method
+    (se(theta) = theta · se(log theta)); NaN where the Hessian is not positive definite.
+    """
+
+    model: str
+    params: dict[str, float]
+    log_likelihood: float
+    std_errors: dict[str, float]
+    n_customers: int
+    converged: bool
+    iterations: int
+    n_unique: int = 0
+    message: str = field(default="", compare=False)
+
+
+def as_float(name: str, values: object) -> np.ndarray:
+    """A 1-D float array, refusing NaN and infinities."""
+    arr = np.atleast_1d(np.asarray(values, dtype=float))
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite")
+    return arr
+
+
+def unique_rows(
+    *columns: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Distinct rows of equal-length columns, their total weights, and each row's group.
+
+    Returns (unique columns, weights per unique row, inverse index) with
+    unique_columns[i][inverse] == columns[i]. Each column is first reduced to small integer
+    codes with np.unique, the codes are combined into one int64 key and that key is made
+    unique: a few 1-D sorts, much faster than np.unique(axis=0) on a 2-D array.
+    """
+    n = columns[0].shape[0]
+    key = np.zeros(n, dtype=np.int64)
+    uniques = []
+    for col in columns:
+        values, codes = np.unique(col, return_inverse=True)
+        uniques.append(values)
+        key = key * values.size + codes
+    # The product of the column cardinalities fits int64 for any realistic data: each is
+    # at most n, and n^3 < 2^63 for n below two million; fall back to np.unique(axis=0).
+    if np.prod([float(u.size) for u in uniques]) >= 2.0**62:
+        stacked = np.stack(columns, axis=1)
+        rows, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        out = [rows[:, i] for i in range(len(columns))]
+    else:
+        ukey, inverse = np.unique(key, return_inverse=True)
+        out = []
+        rem = ukey
+        for values in reversed(uniques):
+            out.append(values[rem % values.size])
+            rem = rem // values.size
+        out.reverse()
+    inverse = inverse.ravel()
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    counts = np.bincount(inverse, weights=w, minlength=out[0].size)
+    return out, counts, inverse
+
+
+def maximise(
+    loglik_grad: LogLikGrad,
+    start: np.ndarray,
+    total_weight: float,
+    *,
+    max_iter: int = 2000,
+) -> tuple[np.ndarray, float, bool, int, str]:
+    """Maximise a log-likelihood over log-parameters with L-BFGS-B and its analytic gradient.
+
+    The objective handed to scipy is the mean negative log-likelihood per customer, so the
+    tolerances mean the same thing whatever the sample size.
+    Returns (log_params, total log-likelihood, converged, iterations, message).
+    """
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        ll, grad = loglik_grad(theta)
+        if not np.isfinite(ll):
+            # A step far outside the data's support: tell the line search to back off.
+            return 1e300, np.zeros_like(theta)
+        return -ll / total_weight, -grad / total_weight
+
+    res = minimize(
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-30.0, 30.0)] * start.size,
+        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20},
+    )
+    ll, _ = loglik_grad(res.x)
+    return res.x, float(ll), bool(res.success), int(res.nit), str(res.message)
+
+
+def standard_errors(loglik_grad: LogLikGrad, log_params: np.ndarray) -> np.ndarray:
+    """Delta-method standard errors of exp(log_params) from a numerical Hessian.
+
+    The Hessian of the negative log-likelihood in log-parameters is the central difference
+    of the analytic gradient (step 1e-5 in log space, i.e. relative), symmetrised; the
+    covariance of log theta is its inverse and se(theta) = theta · sqrt(diag). NaN if not invertible
+    or not positive definite.
+    """
+    k = log_params.size
+    h = 1e-5
+    hess = np.empty((k, k))
+    for j in range(k):
+        step = np.zeros(k)
+        step[j] = h
+        _, g_plus = loglik_grad(log_params + step)
+        _, g_minus = loglik_grad(log_params - step)
+        hess[:, j] = -(g_plus - g_minus) / (2 * h)
+    hess = 0.5 * (hess + hess.T)
+    try:
+        np.linalg.cholesky(hess)
+        cov = np.linalg.inv(hess)
+    except np.linalg.LinAlgError:
+        return np.full(k, np.nan)
+    return np.exp(log_params) * np.sqrt(np.clip(np.diag(cov), 0.0, None))
+
+
+def build_result(
+    model: str,
+    names: tuple[str, ...],
+    loglik_grad: LogLikGrad,
+    start: np.ndarray,
+    total_weight: float,
+    n_unique: int,
+) -> FitResult:
+    """Run maximise() and standard_errors() and pack a FitResult."""
+    theta, ll, converged, nit, message = maximise(loglik_grad, start, total_weight)
+    se = standard_errors(loglik_grad, theta)
+    values = np.exp(theta)
+    return FitResult(
+        model=model,
+        params={n: float(v) for n, v in zip(names, values, strict=True)},
+        log_likelihood=ll,
+        std_errors={n: float(v) for n, v in zip(names, se, strict=True)},
+        n_customers=round(total_weight),
+        converged=converged,
+        iterations=nit,
+        n_unique=n_unique,
+        message=message,
+    )
+
+
+def unpack(params: Mapping[str, float], names: tuple[str, ...]) -> tuple[float, ...]:
+    """The named parameters as positive floats, in order."""
+    try:
+        values = tuple(float(params[n]) for n in names)
+    except KeyError as exc:
+        raise ValueError(f"parameters must include {', '.join(names)}") from exc
+    if not all(v > 0 and np.isfinite(v) for v in values):
+        raise ValueError(f"parameters {', '.join(names)} must be positive and finite")
+    return values

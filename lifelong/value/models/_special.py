@@ -1,0 +1,147 @@
+"""Log-space special functions the models share.
+
+scipy.special.hyp2f1 is not used anywhere: for the large parameters that customers with
+many purchases produce it overflows, or silently loses all its digits for negative
+arguments. The two Gauss hypergeometric series the models need are summed here instead,
+after an Euler transformation (Abramowitz & Stegun 15.3.3) that keeps the argument in
+[0, 1) and the parameters small, term by term until the tail is below a relative
+tolerance (only the rows that have not converged keep iterating).
+"""
+
+import numpy as np
+from scipy.special import logsumexp
+
+_LN2 = np.log(2.0)
+_TINY = 1e-300
+_BELOW_ONE = np.nextafter(1.0, 0.0)
+_TOL = 1e-15
+_MAX_TERMS = 200_000
+
+
+def log1mexp(x: np.ndarray) -> np.ndarray:
+    """log(1 - exp(x)) for x <= 0, accurate at both ends (Mächler 2012, eq. 7); -inf at 0."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x > -_LN2, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
+
+
+def hyp2f1_1bc(
+    b: np.ndarray, c: np.ndarray, z: np.ndarray, *, tol: float = _TOL
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """log 2F1(1, b; c; z) and its derivatives in b, c and z, for 0 < b < c and 0 <= z < 1.
+
+    The series sum_k (b)_k / (c)_k z^k (A&S 15.1.1 with a = 1) has positive terms whose
+    ratios (b + k) z / (c + k) stay below z, so the largest term is the first (1) and the
+    tail after a term t_K is at most t_K z / (1 - z): the sum cannot overflow and its
+    truncation error is bounded. Derivatives come from the same terms:
+    d log t_k / db = sum_{j<k} 1/(b+j), d/dc = -sum_{j<k} 1/(c+j), d/dz = k/z.
+
+    Returns (log F, dlogF/db, dlogF/dc, dlogF/dz), each shaped like the broadcast inputs.
+    """
+    b, c, z = np.broadcast_arrays(
+        np.asarray(b, dtype=float), np.asarray(c, dtype=float), np.asarray(z, dtype=float)
+    )
+    shape = b.shape
+    b, c = b.ravel(), c.ravel()
+    z = np.clip(z.ravel(), _TINY, _BELOW_ONE)
+    n = b.size
+    total = np.ones(n)
+    sum_db = np.zeros(n)
+    sum_dc = np.zeros(n)
+    sum_dz = np.zeros(n)  # sum of t_k * k / z
+    log_t = np.zeros(n)  # log of the last term summed
+    cum_db = np.zeros(n)
+    cum_dc = np.zeros(n)
+    log_z = np.log(z)
+    active = np.arange(n)
+    k0 = 0
+    block = 8
+    while active.size and k0 < _MAX_TERMS:
+        j = k0 + np.arange(block)
+        bj = b[active, None] + j
+        cj = c[active, None] + j
+        lz = log_z[active, None]
+        # log of terms k0+1 .. k0+block
+        lt = log_t[active, None] + np.cumsum(np.log(bj) - np.log(cj) + lz, axis=1)
+        db = cum_db[active, None] + np.cumsum(1.0 / bj, axis=1)
+        dc = cum_dc[active, None] - np.cumsum(1.0 / cj, axis=1)
+        t = np.exp(lt)
+        k = (j + 1).astype(float)
+        total[active] += t.sum(axis=1)
+        sum_db[active] += (t * db).sum(axis=1)
+        sum_dc[active] += (t * dc).sum(axis=1)
+        sum_dz[active] += (np.exp(lt - lz) * k).sum(axis=1)
+        log_t[active] = lt[:, -1]
+        cum_db[active] = db[:, -1]
+        cum_dc[active] = dc[:, -1]
+        za = z[active]
+        tail = np.exp(lt[:, -1]) * za / (1.0 - za)
+        active = active[~(tail <= tol * total[active])]
+        k0 += block
+        block = min(2 * block, 4096)
+    if active.size:
+        # Out of terms (z within ~1e-5 of 1): add the geometric estimate of the tail, whose
+        # ratio is the last one, a lower bound that keeps the result finite.
+        j = k0
+        rho = np.exp(np.log(b[active] + j) - np.log(c[active] + j) + log_z[active])
+        total[active] += np.exp(log_t[active]) * rho / (1.0 - rho)
+    return (
+        np.log(total).reshape(shape),
+        (sum_db / total).reshape(shape),
+        (sum_dc / total).reshape(shape),
+        (sum_dz / total).reshape(shape),
+    )
+
+
+def hyp2f1_tail(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray, *, tol: float = _TOL
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sign and log-magnitude of S = sum_{k>=1} t_k with t_1 = a z and
+    t_{k+1} / t_k = (a + k)(b + k) z / ((c + k)(k + 1)), for c > -1 and 0 <= z < 1.
+
+    That is S = c [2F1(a, b; c; z) - 1] / b = sum_{k>=1} (a)_k (b+1)_{k-1} z^k /
+    ((c+1)_{k-1} k!) (A&S 15.1.1 regrouped), which stays finite as b -> 0 or c -> 0.
+    Terms may change sign while k < -a or k < -b, so the sum is kept in log space with a
+    sign; after that the ratios tend to z from either side and the tail is bounded
+    geometrically. Returns (sign, log|S|); sign is 0 where S is exactly 0.
+    """
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
+    shape = a.shape
+    a, b, c, z = a.ravel(), b.ravel(), c.ravel(), z.ravel()
+    with np.errstate(divide="ignore"):
+        log_t = np.log(np.abs(a)) + np.log(z)  # t_1
+    sign_t = np.sign(a) * (z > 0)
+    log_s = log_t.copy()
+    sign_s = sign_t.copy()
+    active = np.flatnonzero(sign_t != 0)
+    k0 = 1
+    block = 8
+    while active.size and k0 < _MAX_TERMS:
+        k = k0 + np.arange(block)
+        num_a = a[active, None] + k
+        num_b = b[active, None] + k
+        den = (c[active, None] + k) * (k + 1)
+        ratio = num_a * num_b / den
+        with np.errstate(divide="ignore"):
+            lr = np.log(np.abs(ratio)) + np.log(z[active, None])
+        lt = log_t[active, None] + np.cumsum(lr, axis=1)
+        st = sign_t[active, None] * np.cumprod(np.sign(ratio), axis=1)
+        block_log, block_sign = logsumexp(lt, b=st, axis=1, return_sign=True)
+        both = np.stack([log_s[active], block_log], axis=1)
+        signs = np.stack([sign_s[active], block_sign], axis=1)
+        log_s[active], sign_s[active] = logsumexp(both, b=signs, axis=1, return_sign=True)
+        log_t[active] = lt[:, -1]
+        sign_t[active] = st[:, -1]
+        # Past the sign changes the ratio is below rho = z * max(1, (b+K)/(K+1)) for all
+        # later terms; once rho < 1 the tail is at most |t_K| rho / (1 - rho).
+        kk = k0 + block
+        past = (kk > -a[active]) & (kk > -b[active])
+        rho = z[active] * np.maximum(1.0, (b[active] + kk) / (kk + 1.0))
+        with np.errstate(divide="ignore"):
+            log_tail = log_t[active] + np.log(rho) - np.log1p(-np.minimum(rho, 1.0))
+        small = log_tail <= np.log(tol) + log_s[active]
+        done = (sign_t[active] == 0) | (past & (rho < 1) & small)
+        active = active[~done]
+        k0 = kk
+        block = min(2 * block, 4096)
+    return sign_s.reshape(shape), log_s.reshape(shape)
