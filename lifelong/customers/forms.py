@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -160,9 +162,14 @@ class CustomerForm(forms.ModelForm):
         self.fields["first_name"].widget.attrs["autofocus"] = True
 
     def _row_count(self, prefix: str, stored: int) -> int:
+        """Rows to show: as many as were posted (plus a blank one if all are filled)."""
         if self.is_bound:
-            posted = [k for k in self.data if k.startswith(f"{prefix}_") and "label" not in k]
-            return min(max(len(posted) + 1, 2), MAX_CONTACT_ROWS)
+            pattern = re.compile(rf"^{prefix}_(\d+)$")
+            posted = sorted(int(m[1]) for k in self.data if (m := pattern.match(k)))
+            count = posted[-1] + 1 if posted else 0
+            if not count or (self.data.get(f"{prefix}_{count - 1}") or "").strip():
+                count += 1
+            return min(count, MAX_CONTACT_ROWS)
         return max(stored + 1, 2)
 
     def _setup_referrer(self, instance: Customer) -> None:

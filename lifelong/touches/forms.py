@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from lifelong.touches.models import Touch
+from lifelong.touches.models import Channel, Touch
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -27,7 +27,10 @@ class TouchForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Every touch has a channel: offer the common one rather than a blank line.
+        self.fields["channel"].choices = Channel.choices
         if not self.instance.pk and not self.is_bound:
+            self.initial.setdefault("channel", Channel.CALL)
             # In the business's time zone (the middleware activates it), to the minute.
             now = timezone.localtime().replace(second=0, microsecond=0)
             self.initial.setdefault("occurred_at", now)

@@ -172,3 +172,12 @@ def test_restore_requires_post(rep_client, customer):
 @pytest.mark.parametrize("field", ["email_0", "phone_0"])
 def test_blank_extra_rows_are_offered(rep_client, field):
     assert f'name="{field}"' in rep_client.get(NEW).content.decode()
+
+
+def test_rows_shown_again_after_an_error_match_those_posted(rep_client):
+    response = rep_client.post(NEW, form_data(first_name="", last_name=""))
+    form = response.context["form"]
+    assert form.email_count == 2  # email_1 was blank: no extra row
+    data = form_data(first_name="", last_name="", email_1="b@holm.example")
+    response = rep_client.post(NEW, data)
+    assert response.context["form"].email_count == 3  # both filled: one blank row more
