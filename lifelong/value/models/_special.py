@@ -132,11 +132,16 @@ def hyp2f1_tail(
         log_s[active], sign_s[active] = logsumexp(both, b=signs, axis=1, return_sign=True)
         log_t[active] = lt[:, -1]
         sign_t[active] = st[:, -1]
-        # Past the sign changes the ratio is below rho = z * max(1, (b+K)/(K+1)) for all
-        # later terms; once rho < 1 the tail is at most |t_K| rho / (1 - rho).
+        # Past the sign changes (a + k) / (c + k) and (b + k) / (k + 1) move monotonically
+        # towards 1, so every later ratio is below rho = z max(1, (a+K)/(c+K))
+        # max(1, (b+K)/(K+1)); once rho < 1 the tail is at most |t_K| rho / (1 - rho).
         kk = k0 + block
-        past = (kk > -a[active]) & (kk > -b[active])
-        rho = z[active] * np.maximum(1.0, (b[active] + kk) / (kk + 1.0))
+        past = (kk > -a[active]) & (kk > -b[active]) & (kk > -c[active])
+        rho = (
+            z[active]
+            * np.maximum(1.0, (a[active] + kk) / (c[active] + kk))
+            * np.maximum(1.0, (b[active] + kk) / (kk + 1.0))
+        )
         with np.errstate(divide="ignore"):
             log_tail = log_t[active] + np.log(rho) - np.log1p(-np.minimum(rho, 1.0))
         small = log_tail <= np.log(tol) + log_s[active]

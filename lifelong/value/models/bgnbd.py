@@ -167,10 +167,45 @@ def _expected(r, alpha, a, b, t, x, t_x, T, modified):
     u = a - 1.0
     z = t / (alpha + T + t)
     log1mz = np.log1p(-z)  # = ln((alpha+T)/(alpha+T+t))
-    sign, log_s = hyp2f1_tail(c - r - x, u, c, z)
-    bracket = -c * log1mz * exprel(u * log1mz) - sign * np.exp(u * log1mz + log_s)
+    a_prime = c - r - x
+    bracket = np.empty(z.shape)
+    # Euler form: its series alternates while k < -a', so when a' = a+b-1-r+s is well
+    # below 0 (r large against a + b) the terms cancel catastrophically; there the
+    # original series, whose terms after the first are all positive, is summed instead.
+    direct = a_prime < -1.0
+    e = ~direct
+    sign, log_s = hyp2f1_tail(a_prime[e], u, c[e], z[e])
+    bracket[e] = -c[e] * log1mz[e] * exprel(u * log1mz[e]) - sign * np.exp(u * log1mz[e] + log_s)
+    if direct.any():
+        xd, zd = x[direct], z[direct]
+        if abs(u) > 1e-4:
+            bracket[direct] = _direct_bracket(r, a, b, xd, shift, zd)
+        else:
+            # (1 - F)/(a - 1) loses its digits as a -> 1; the bracket is smooth in a, so
+            # take the mean of a = 1 -+ 1e-4 (error O(1e-8) relative).
+            low = _direct_bracket(r, 1.0 - 1e-4, b, xd, shift, zd)
+            high = _direct_bracket(r, 1.0 + 1e-4, b, xd, shift, zd)
+            bracket[direct] = 0.5 * (low + high)
     p_alive = expit(-_log_odds_dead(r, alpha, a, b, x, t_x, T, modified))
     return np.maximum(bracket, 0.0) * p_alive
+
+
+def _direct_bracket(r, a, b, x, shift, z):
+    """C/(a-1) [1 - (1-z)^A 2F1(A, B; C; z)], A = r+x, B = b+x+s, from the series itself.
+
+    With S = C [2F1 - 1]/B (hyp2f1_tail: all its terms are positive for C > -1) the
+    bracket is [C (1 - (1-z)^A) - (1-z)^A B S]/(a-1). For C > 0 it is formed as
+    -C expm1(ln F)/(a-1) to keep the digits of 1 - F; for C <= 0 (x = 0 and a + b <= 1)
+    both parts share the sign of a - 1 and add without cancelling.
+    """
+    big_a, big_b, cc = r + x, b + x + shift, a + b + x - 1.0 + shift
+    _, log_s = hyp2f1_tail(big_a, big_b, cc, z)
+    log_pow = big_a * np.log1p(-z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_f = log_pow + np.logaddexp(0.0, np.log(big_b / cc) + log_s)
+        positive_c = -cc * np.expm1(log_f)
+    other_c = -cc * np.expm1(log_pow) - np.exp(log_pow + log_s) * big_b
+    return np.where(cc > 0, positive_c, other_c) / (a - 1.0)
 
 
 def bgnbd_expected(params: Mapping[str, float], t, x, t_x, T) -> np.ndarray:
