@@ -11,4 +11,5 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("profile/", views.profile, name="profile"),
+    path("password/", views.PasswordChangeView.as_view(), name="password"),
 ]

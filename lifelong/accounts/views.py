@@ -6,11 +6,13 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
 from lifelong.accounts import services
@@ -196,6 +198,14 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- own profile
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    """Change one's own password (Django's view; it keeps the session logged in)."""
+
+    template_name = "accounts/password.html"
+    success_url = reverse_lazy("accounts:profile")
+    success_message = "Password changed."
 
 
 @login_required

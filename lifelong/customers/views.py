@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from lifelong.accounts.views import confirm_page, owner_required
@@ -60,9 +61,17 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         # Only asked when the page is empty: is there nobody at all, or nobody matching?
         "has_customers": bool(page.items) or customers_visible_to(request.user).exists(),
     }
-    if is_htmx(request) and request.headers.get("HX-Target") == "results":
-        return render(request, "customers/_results.html", context)
-    return render(request, "customers/list.html", context)
+    # Live search swaps only the results in; a history restore wants the whole page.
+    partial = (
+        is_htmx(request)
+        and request.headers.get("HX-Target") == "results"
+        and "HX-History-Restore-Request" not in request.headers
+    )
+    template = "customers/_results.html" if partial else "customers/list.html"
+    response = render(request, template, context)
+    # The same URL answers with a fragment or a page: caches must tell them apart.
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 # ---------------------------------------------------------------- customer page

@@ -180,3 +180,23 @@ def test_edit_own_profile(rep_client, rep):
     rep.refresh_from_db()
     assert rep.signature == "/R"
     assert rep.email == "ruben@x.example"
+
+
+def test_change_own_password(rep_client, rep):
+    new = "a much longer new passphrase"
+    response = rep_client.post(
+        reverse("accounts:password"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    rep.refresh_from_db()
+    assert rep.check_password(new)
+
+
+def test_change_password_shows_validation_errors(rep_client, rep):
+    response = rep_client.post(
+        reverse("accounts:password"),
+        {"old_password": PASSWORD, "new_password1": "short", "new_password2": "short"},
+    )
+    assert response.status_code == 200
+    assert "too short" in response.content.decode()

@@ -122,3 +122,17 @@ def test_bad_cursor_says_so_and_shows_first_page(rep_client, customer):
     body = response.content.decode()
     assert "cursor is not valid" in body
     assert "Anna Berg" in body
+
+
+def test_list_costs_the_same_queries_for_many_customers(
+    rep_client, rep, django_assert_max_num_queries
+):
+    for i in range(60):
+        make(rep, f"P{i:02d}", "Same", emails=[f"p{i}@x.example"], tags=["a", "b"])
+    rep_client.get(LIST)  # the first request after login also writes the session
+    with django_assert_max_num_queries(12):
+        assert rep_client.get(LIST).status_code == 200
+
+
+def test_list_varies_on_htmx_headers(rep_client, customer):
+    assert "HX-Request" in rep_client.get(LIST)["Vary"]
