@@ -10,6 +10,7 @@ from django.db.models import Max
 
 from lifelong import demo
 from lifelong.accounts.models import Role, User
+from lifelong.customers import listing
 from lifelong.customers.listing import Filters, list_customers
 from lifelong.customers.models import Customer, ProfileAnswer, Relative, SearchTerm
 from lifelong.customers.services import parse_answer, search_terms
@@ -146,3 +147,27 @@ def test_if_empty_on_real_data_says_nothing_about_a_demo_login(customer):
     call_command("demo", "--if-empty", stdout=out)
     assert "Log in" not in out.getvalue()
     assert not User.objects.filter(username=demo.DEMO_USERNAME).exists()
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "touched", "-touched", "newest"])
+def test_every_search_path_gives_the_same_pages(generated, monkeypatch, sort):
+    """Ids in Python, a plain subquery, or (SQLite) the index walk: the same customers."""
+    viewer = User.objects.get(username=demo.DEMO_USERNAME)
+    rep = User.objects.filter(role=Role.REP).first()
+    q = next(c for c in generated if c.archived_at is None).last_name[:1]
+
+    def pages(user: User) -> list[int]:
+        seen, cursor = [], ""
+        while True:
+            page = list_customers(user, Filters(q=q, sort=sort), cursor=cursor, limit=4)
+            seen += [c.pk for c in page.items]
+            if not page.next_cursor:
+                return seen
+            cursor = page.next_cursor
+
+    expected = {u: pages(u) for u in (viewer, rep)}
+    assert expected[viewer]
+    monkeypatch.setattr(listing, "_SMALL_MATCH", 0)  # the subquery
+    assert {u: pages(u) for u in (viewer, rep)} == expected
+    monkeypatch.setattr(listing, "_LARGE_MATCH", 1)  # the walk in sort order (SQLite)
+    assert {u: pages(u) for u in (viewer, rep)} == expected
