@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Q, QuerySet
 
 from lifelong.accounts.models import User
 from lifelong.customers.access import customers_visible_to
@@ -32,6 +32,9 @@ SORTS = {
 # A prefix matching at most this many customers is resolved to ids first (fast for rare
 # words); a commoner one is left to the database to walk in sort order.
 _SMALL_MATCH = 2000
+# Past this many matching terms SQLite is made to walk the list's index in sort order
+# (see filtered); between the two, reading the matches and sorting them is cheaper.
+_LARGE_MATCH = 20_000
 
 
 class BadCursor(ValueError):
@@ -52,6 +55,9 @@ class Filters:
 class Page:
     items: list[Customer]
     next_cursor: str | None
+
+
+_UNINDEXED_ID = ExpressionWrapper(F("id") + 0, output_field=BigIntegerField())
 
 
 def _prefix_q(field: str, prefix: str) -> Q:
@@ -82,7 +88,16 @@ def filtered(user: User, f: Filters) -> QuerySet[Customer]:
     for token in search_tokens(f.q):
         matches = SearchTerm.objects.filter(_prefix_q("term", token)).values("customer_id")
         ids = list(matches[: _SMALL_MATCH + 1].values_list("customer_id", flat=True))
-        qs = qs.filter(id__in=set(ids) if len(ids) <= _SMALL_MATCH else matches)
+        if len(ids) <= _SMALL_MATCH:
+            qs = qs.filter(id__in=set(ids))
+        elif connection.vendor == "sqlite" and matches[:_LARGE_MATCH].count() >= _LARGE_MATCH:
+            # Given "id IN (subquery)", SQLite reads every match by rowid and sorts them all
+            # (85k rows for "and" at 1M customers: 180 ms). "id + 0" hides the rowid from
+            # the planner, so it walks the sort order's index instead and probes the
+            # matches, which are dense enough here to fill a page quickly (35 ms).
+            qs = qs.alias(_unindexed_id=_UNINDEXED_ID).filter(_unindexed_id__in=matches)
+        else:
+            qs = qs.filter(id__in=matches)
     return qs
 
 
