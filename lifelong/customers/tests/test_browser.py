@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from conftest import PASSWORD, make_user
@@ -65,6 +67,15 @@ def browser() -> Iterator:
             yield browser
         finally:
             browser.close()
+            # ORM calls made while Playwright runs see another context, hence another
+            # database connection; close it, or PostgreSQL cannot drop the test database.
+            connections.close_all()
+    # The live server answers each kept-alive browser connection in a thread that holds a
+    # database connection until the socket closes; wait for them, or PostgreSQL refuses
+    # to drop the test database at the end of the run.
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(timeout=5)
 
 
 def page_width(page) -> int:
