@@ -38,40 +38,60 @@ def as_float(name: str, values: object) -> np.ndarray:
     return arr
 
 
+def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct values, index of each value among them).
+
+    np.unique(return_inverse=True) argsorts, which is several times slower on a million
+    repeated floats than sorting for the distinct values and binary-searching them.
+    """
+    distinct = np.unique(values)
+    return distinct, np.searchsorted(distinct, values)
+
+
 def unique_rows(
     *columns: np.ndarray, weights: np.ndarray | None = None
 ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """Distinct rows of equal-length columns, their total weights, and each row's group.
 
     Returns (unique columns, weights per unique row, inverse index) with
-    unique_columns[i][inverse] == columns[i]. Each column is first reduced to small integer
-    codes with np.unique, the codes are combined into one int64 key and that key is made
-    unique: a few 1-D sorts, much faster than np.unique(axis=0) on a 2-D array.
+    unique_columns[i][inverse] == columns[i], rows in lexicographic order. Each column is
+    reduced to integer codes and the codes to one int64 key; when the key space is small
+    (as for (x, t_x, T) on a day grid) a counting sort (np.bincount) groups the keys in
+    linear time, otherwise np.unique sorts them.
     """
     n = columns[0].shape[0]
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     key = np.zeros(n, dtype=np.int64)
-    uniques = []
+    distinct = []
+    size = 1.0
     for col in columns:
-        values, codes = np.unique(col, return_inverse=True)
-        uniques.append(values)
-        key = key * values.size + codes
-    # The product of the column cardinalities fits int64 for any realistic data: each is
-    # at most n, and n^3 < 2^63 for n below two million; fall back to np.unique(axis=0).
-    if np.prod([float(u.size) for u in uniques]) >= 2.0**62:
+        values, code = codes(col)
+        distinct.append(values)
+        size *= values.size
+        if size >= 2.0**62:
+            break
+        key = key * values.size + code
+    if size >= 2.0**62:
         stacked = np.stack(columns, axis=1)
         rows, inverse = np.unique(stacked, axis=0, return_inverse=True)
-        out = [rows[:, i] for i in range(len(columns))]
+        inverse = inverse.ravel()
+        counts = np.bincount(inverse, weights=w, minlength=rows.shape[0])
+        return [rows[:, i] for i in range(len(columns))], counts, inverse
+    if size <= 2.0**23:
+        present = np.bincount(key, minlength=int(size)) > 0
+        ukey = np.flatnonzero(present)
+        rank = np.cumsum(present) - 1
+        inverse = rank[key]
     else:
         ukey, inverse = np.unique(key, return_inverse=True)
-        out = []
-        rem = ukey
-        for values in reversed(uniques):
-            out.append(values[rem % values.size])
-            rem = rem // values.size
-        out.reverse()
-    inverse = inverse.ravel()
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    counts = np.bincount(inverse, weights=w, minlength=out[0].size)
+        inverse = inverse.ravel()
+    counts = np.bincount(inverse, weights=w, minlength=ukey.size)
+    out = []
+    rem = ukey
+    for values in reversed(distinct):
+        out.append(values[rem % values.size])
+        rem = rem // values.size
+    out.reverse()
     return out, counts, inverse
 
 

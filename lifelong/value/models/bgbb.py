@@ -90,7 +90,7 @@ def fit_bgbb(x, t_x, n, weights=None) -> FitResult:
 
     def loglik_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
         ll, g = _terms(*np.exp(theta), ux, ut, un, True)
-        return float(w @ ll), (g @ w) * np.exp(theta)
+        return float(np.dot(w, ll)), np.dot(g, w) * np.exp(theta)
 
     return build_result("bgbb", NAMES, loglik_grad, np.zeros(4), float(w.sum()), ux.size)
 

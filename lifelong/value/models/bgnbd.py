@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.special import betaln, digamma, expit, exprel, gammaln, logsumexp
 
-from ._fit import FitResult, as_float, build_result, unique_rows, unpack
+from ._fit import FitResult, as_float, build_result, codes, unique_rows, unpack
 from ._special import hyp2f1_tail
 
 NAMES = ("r", "alpha", "a", "b")
@@ -89,20 +89,67 @@ def mbgnbd_log_likelihood(params: Mapping[str, float], x, t_x, T) -> np.ndarray:
     return _loglik_terms(r, alpha, a, b, x, t_x, T, True, False)[0]
 
 
+def _total_loglik_grad(theta, ux, x_of, t_of, T_of, ut, uT, w, w_x, modified):
+    """Sum over compressed rows of ln L (FHL05 eq. 6) and its gradient in log-parameters.
+
+    The same quantities as _loglik_terms summed with weights w, arranged for speed: the
+    special functions depend on x only and are evaluated once per distinct x (w_x holds
+    the total weight per x), the logs once per distinct t_x and T; per row there remain
+    a log-add-exp and a few products.
+    """
+    r, alpha, a, b = np.exp(theta)
+    shift = 1.0 if modified else 0.0
+    # per distinct x
+    rx_u = r + ux
+    has_u = np.ones(ux.size, dtype=bool) if modified else ux > 0
+    den_u = np.where(has_u, b + ux - 1.0 + shift, 1.0)
+    log_ratio_u = np.where(has_u, np.log(a) - np.log(den_u), -np.inf)
+    const_u = gammaln(rx_u) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux + shift)
+    const_u -= betaln(a, b)
+    # per row
+    la_t = np.log(alpha + ut)
+    la_T = np.log(alpha + uT)
+    lT = la_T[T_of]
+    lt = la_t[t_of]
+    rx = rx_u[x_of]
+    l1 = -rx * lT
+    d = log_ratio_u[x_of] - rx * lt - l1  # l2 - l1
+    w2 = expit(d)
+    m = l1 + np.logaddexp(0.0, d)
+    total = float(np.dot(w_x, const_u) + np.dot(w, m))
+    ww2 = w * w2
+    ww1 = w - ww2
+    psi_ab = digamma(a + b)
+    psi_abx = digamma(a + b + ux + shift)
+    inv_T = 1.0 / (alpha + uT)
+    inv_t = 1.0 / (alpha + ut)
+    g = np.empty(4)
+    g[0] = np.dot(w_x, digamma(rx_u) - digamma(r) + np.log(alpha))
+    g[0] -= np.dot(ww1, lT) + np.dot(ww2, lt)
+    g[1] = w_x.sum() * r / alpha
+    g[1] -= np.dot(ww1 * rx, inv_T[T_of]) + np.dot(ww2 * rx, inv_t[t_of])
+    sum_w2_by_x = np.bincount(x_of, weights=ww2, minlength=ux.size)
+    g[2] = np.dot(w_x, psi_ab - psi_abx) + sum_w2_by_x.sum() / a
+    g[3] = np.dot(w_x, digamma(b + ux + shift) - digamma(b) + psi_ab - psi_abx)
+    g[3] -= np.dot(sum_w2_by_x, 1.0 / den_u)
+    return total, g * np.exp(theta)
+
+
 def _fit(model: str, modified: bool, x, t_x, T, weights) -> FitResult:
     x, t_x, T = _check(x, t_x, T)
-    (ux, ut, uT), w, _ = unique_rows(x, t_x, T, weights=weights)
+    (rx, rt, rT), w, _ = unique_rows(x, t_x, T, weights=weights)
+    ux, x_of = codes(rx)
+    ut, t_of = codes(rt)
+    uT, T_of = codes(rT)
+    w_x = np.bincount(x_of, weights=w, minlength=ux.size)
 
     def loglik_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        r, alpha, a, b = np.exp(theta)
-        ll, g = _loglik_terms(r, alpha, a, b, ux, ut, uT, modified, True)
-        # chain rule to log-parameters: d/d log theta = theta d/dtheta
-        return float(w @ ll), (g @ w) * np.exp(theta)
+        return _total_loglik_grad(theta, ux, x_of, t_of, T_of, ut, uT, w, w_x, modified)
 
-    # Start from the method-of-moments-like guess r = 1, alpha = mean T, a = 1, b = 1
-    # (in log space); the likelihood is smooth enough that L-BFGS-B needs no more.
-    start = np.log([1.0, max(float(np.average(uT, weights=w)), 1e-3), 1.0, 1.0])
-    return build_result(model, NAMES, loglik_grad, start, float(w.sum()), ux.size)
+    # Start from r = 1, alpha = mean T, a = 1, b = 1 (in log space); the likelihood is
+    # smooth enough that L-BFGS-B needs no better guess.
+    start = np.log([1.0, max(float(np.average(rT, weights=w)), 1e-3), 1.0, 1.0])
+    return build_result(model, NAMES, loglik_grad, start, float(w.sum()), rx.size)
 
 
 def fit_bgnbd(x, t_x, T, weights=None) -> FitResult:

@@ -66,7 +66,13 @@ def _log_j(r, alpha, s, beta, x, t, grad):
     return lj, g
 
 
-def _terms(r, alpha, s, beta, x, t_x, T, grad):
+def _pairs(x, t_x, T):
+    """Distinct (x, t) among the (x, t_x) and (x, T) pairs, and where each row's are."""
+    (ux, ut), _, inv = unique_rows(np.concatenate([x, x]), np.concatenate([t_x, T]))
+    return ux, ut, inv
+
+
+def _terms(r, alpha, s, beta, x, t_x, T, grad, pairs=None):
     """Per-row ln L (FH05 eq. 18), ln P(alive) and, if grad, d ln L / d(r, alpha, s, beta).
 
     ln L = const + ln[e^l0 + s J(t_x) - s J(T)], all three in log space: the bracket is
@@ -75,9 +81,7 @@ def _terms(r, alpha, s, beta, x, t_x, T, grad):
     and T values.
     """
     n = x.size
-    xx = np.concatenate([x, x])
-    tt = np.concatenate([t_x, T])
-    (ux, ut), _, inv = unique_rows(xx, tt)
+    ux, ut, inv = _pairs(x, t_x, T) if pairs is None else pairs
     lj_u, gj_u = _log_j(r, alpha, s, beta, ux, ut, grad)
     lj1, lj2 = lj_u[inv[:n]], lj_u[inv[n:]]
     log_s = np.log(s)
@@ -123,10 +127,12 @@ def fit_paretonbd(x, t_x, T, weights=None) -> FitResult:
     x, t_x, T = _check(x, t_x, T)
     (ux, ut, uT), w, _ = unique_rows(x, t_x, T, weights=weights)
 
+    pairs = _pairs(ux, ut, uT)
+
     def loglik_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, s, beta = np.exp(theta)
-        ll, _, g = _terms(r, alpha, s, beta, ux, ut, uT, True)
-        return float(w @ ll), (g @ w) * np.exp(theta)
+        ll, _, g = _terms(r, alpha, s, beta, ux, ut, uT, True, pairs)
+        return float(np.dot(w, ll)), np.dot(g, w) * np.exp(theta)
 
     mean_t = max(float(np.average(uT, weights=w)), 1e-3)
     start = np.log([1.0, mean_t, 1.0, mean_t])

@@ -66,7 +66,7 @@ def test_bgnbd_family_is_finite_and_bounded(values, history):
         assert np.isfinite(e).all()
         assert e[0] == 0.0
         assert (e >= 0).all()
-        assert (np.diff(e) >= -1e-9 * (1.0 + e[1:])).all()
+        assert (np.diff(e) >= -1e-7 * (1.0 + e[1:])).all()
 
 
 @given(st.tuples(positive, positive, positive, positive), histories())
@@ -78,7 +78,7 @@ def test_paretonbd_is_finite_and_bounded(values, history):
     e = paretonbd_expected(params, np.array([0.0, 1.0, 10.0, 100.0]), *history)
     assert np.isfinite(e).all()
     assert e[0] == 0.0
-    assert (np.diff(e) >= -1e-9 * (1.0 + e[1:])).all()
+    assert (np.diff(e) >= -1e-7 * (1.0 + e[1:])).all()
 
 
 @given(
@@ -171,3 +171,24 @@ def test_bgbb_gradient_matches_finite_differences(values, n, data):
 def test_gammagamma_gradient_matches_finite_differences(values, x, m):
     arr = (np.array([x], float), np.array([m], float))
     check_gradient(gg_module._terms, np.log(values), arr)
+
+
+@given(
+    st.tuples(moderate, moderate, moderate, moderate),
+    st.lists(histories(50, 100.0), min_size=1, max_size=8),
+    st.booleans(),
+)
+def test_bgnbd_fit_objective_equals_the_per_row_likelihood(values, hist, modified):
+    x, t_x, T = arrays(hist)
+    weights = np.arange(1.0, x.size + 1.0)
+    theta = np.log(values)
+    ux, x_of = bgnbd_module.codes(x)
+    ut, t_of = bgnbd_module.codes(t_x)
+    uT, T_of = bgnbd_module.codes(T)
+    w_x = np.bincount(x_of, weights=weights, minlength=ux.size)
+    total, grad = bgnbd_module._total_loglik_grad(
+        theta, ux, x_of, t_of, T_of, ut, uT, weights, w_x, modified
+    )
+    ll, g = bgnbd_module._loglik_terms(*values, x, t_x, T, modified, True)
+    np.testing.assert_allclose(total, np.dot(weights, ll), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grad, np.dot(g, weights) * np.array(values), rtol=1e-9, atol=1e-9)
