@@ -256,6 +256,11 @@ def test_main_flow_in_chromium(live_server, browser, screenshot_dir):
     assert page_width(page) <= 390, f"too wide at 390px: {overflowing(page, 390)}"
     page.goto(f"{live_server.url}/customers/")
     page.screenshot(path=screenshot_dir / "list-phone.png")
+    # The menu folds away behind a button.
+    settings_link = page.locator("nav.nav >> text=Settings")
+    assert not settings_link.is_visible()
+    page.click(".nav-toggle-label")
+    assert settings_link.is_visible()
     assert page_width(page) <= 390, f"too wide at 390px: {overflowing(page, 390)}"
 
     assert not errors, errors
