@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=20, help="timed runs per figure")
     parser.add_argument("--keep", action="store_true", help="reuse a database already built")
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server")
+    parser.add_argument("--postgres-sizes", help="sizes on PostgreSQL (default: --sizes)")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--explain", action="store_true", help="print each query's plan")
     parser.add_argument(
@@ -70,13 +71,15 @@ def main(argv: list[str] | None = None) -> None:
         child(args)
         return
 
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    targets = [] if args.no_sqlite else [("SQLite", None)]
+    def sizes(text: str) -> list[int]:
+        return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+
+    targets = [] if args.no_sqlite else [("SQLite", None, sizes(args.sizes))]
     if args.postgres:
-        targets.append(("PostgreSQL", args.postgres))
+        targets.append(("PostgreSQL", args.postgres, sizes(args.postgres_sizes or args.sizes)))
     results = []
-    for backend, base_url in targets:
-        for size in sizes:
+    for backend, base_url, backend_sizes in targets:
+        for size in backend_sizes:
             url = database_url(backend, base_url, size)
             print(f"== {backend}, {size:,} customers ==", flush=True)
             results.append(run_child(args, size, url))
@@ -139,15 +142,19 @@ def child(args: argparse.Namespace) -> None:
     from lifelong.customers.models import Customer
 
     existing = Customer.objects.count()
-    generated_in = None
+    # How long the load took is kept beside the database, for a report made with --keep.
+    meta = BENCH_DIR / (Path(urlsplit(args.url).path).stem + ".load.json")
     if existing != args.size:
         if existing:
             sys.exit(f"{args.url} holds {existing:,} customers, not {args.size:,}: drop it first.")
         started = time.monotonic()
         load(args.size, args.seed)
         generated_in = time.monotonic() - started
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps({"generated_in": generated_in}))
         print(f"Loaded {args.size:,} customers in {generated_in:.0f} s", flush=True)
     else:
+        generated_in = json.loads(meta.read_text())["generated_in"] if meta.exists() else None
         print(f"Reusing {existing:,} customers", flush=True)
     result = {
         "size": args.size,
@@ -155,7 +162,9 @@ def child(args: argparse.Namespace) -> None:
         "generated_in": generated_in,
         "rows": row_counts(),
         "database_mb": database_mb(args.url),
+        "load_before": os.getloadavg()[0],
         "timings": measure(args.runs, explain=args.explain),
+        "load_after": os.getloadavg()[0],
     }
     from django.db import connection
 
@@ -603,6 +612,10 @@ def report(results: list[dict[str, Any]], command: str, runs: int) -> str:
         "`get_customer_for_user` and `profile_sheet`). The owner sees every customer;",
         "the rep owns about one customer in nine.",
         "",
+        "The figures are wall-clock times on a shared machine: with a load average above the",
+        "number of cores, other processes took turns on the CPU during the runs, which",
+        "shows most in the p95 column. The medians are the figures to compare.",
+        "",
         "How the data is made: `bench/customers.py` loads synthetic customers (the demo's",
         "name, company, address, email and phone generator) with their search terms,",
         "about 1.9 touches each (so `last_touched_at` is set), some tags, relatives and",
@@ -611,13 +624,15 @@ def report(results: list[dict[str, Any]], command: str, runs: int) -> str:
         "",
     ]
     for r in results:
-        gen = f"{r['generated_in']:.0f} s" if r["generated_in"] is not None else "reused"
+        gen = f"in {r['generated_in']:.0f} s" if r["generated_in"] is not None else "earlier"
         lines += [
             f"## {r['backend']}, {r['size']:,} customers",
             "",
-            f"Loaded in {gen}; database {r['database_mb']:,.0f} MB; "
+            f"Loaded {gen}; database {r['database_mb']:,.0f} MB; "
             + ", ".join(f"{n:,} {t.split('_', 1)[1]}" for t, n in r["rows"].items())
             + ".",
+            f"Load average (1 min) on the machine: {r.get('load_before', 0):.1f} before the"
+            f" timings, {r.get('load_after', 0):.1f} after.",
             "",
         ]
         columns = ["http owner", "service owner", "http rep", "service rep"]
@@ -633,7 +648,58 @@ def report(results: list[dict[str, Any]], command: str, runs: int) -> str:
             ]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
         lines.append("")
+    lines += verdict(results) + FINDINGS
     return "\n".join(lines)
+
+
+def verdict(results: list[dict[str, Any]]) -> list[str]:
+    """Whether list and search stay under 100 ms (p95, every column) at the largest size."""
+    lines = ["## Against the target", ""]
+    for r in results:
+        if r["backend"] != "SQLite" or r["size"] < 1_000_000:
+            continue
+        worst = max(
+            (figure["p95"], name, column)
+            for name, row in r["timings"].items()
+            if name.startswith(("list", "search"))
+            for column, figure in row.items()
+        )
+        met = "met" if worst[0] < 100 else "**not met**"
+        lines.append(
+            f"- SQLite, {r['size']:,} customers: the slowest list or search figure is "
+            f"{worst[1]} ({worst[2]}), p95 {worst[0]:.1f} ms: target {met}."
+        )
+    if len(lines) == 2:
+        lines.append("- No SQLite run at 1M customers in this report.")
+    return [*lines, ""]
+
+
+FINDINGS = [
+    "## What the query plans showed",
+    "",
+    "Found with `python bench/customers.py --sizes 1000000 --keep --explain`, which prints",
+    "`EXPLAIN QUERY PLAN` for every query a figure runs.",
+    "",
+    "- **Deep pages.** The keyset condition `sort_name > ? OR (sort_name = ? AND id > ?)`",
+    "  with bound parameters gave `SCAN customers_customer USING INDEX customer_name_key`:",
+    "  SQLite read the index from the start, so a page half-way down 100k customers took",
+    "  about 130 ms and grew with depth. `listing._after` now adds the redundant range",
+    "  `sort_name >= ?` (`<=` descending, and the same for `last_touched_at`), which gives",
+    "  `SEARCH … USING INDEX customer_name_key (sort_name>?)`: any page costs what the first",
+    "  costs.",
+    "- **Common prefixes.** For a prefix with more than 2,000 matches the list filters on",
+    "  `id IN (SELECT customer_id FROM customers_searchterm WHERE term >= ? AND term < ?)`,",
+    "  and SQLite drove the query from the subquery: every match fetched by rowid, then",
+    "  `USE TEMP B-TREE FOR ORDER BY` (84k rows for `and` at 1M: 180 ms). When a prefix",
+    "  matches 20,000 terms or more, `listing.filtered` now writes `id + 0 IN (…)` on SQLite,",
+    "  which hides the rowid from the planner: it walks `customer_name_key` (a rep:",
+    "  `customer_owner_name_key`) in order and probes the materialised matches (35 ms).",
+    "- **What is left** is mostly Python: a page of 50 costs about 12 ms in",
+    "  `prefetch_related` (emails, phones, tags: Django builds a queryset per customer and",
+    "  relation), and the list template about 25 ms (an `{% include %}` and several",
+    "  `{% url %}` per row), whatever the number of customers.",
+    "",
+]
 
 
 if __name__ == "__main__":
