@@ -19,9 +19,14 @@ from .paretonbd import _terms as _pareto_terms
 
 DAYS_PER_YEAR = 365.25
 
-# t -> cumulative expected purchases in (T, T + t] for each customer, e.g.
-# functools.partial(bgnbd_expected, params, x=x, t_x=t_x, T=T) wrapped as lambda t: ...
-Expected = Callable[[float], np.ndarray]
+# t -> cumulative expected purchases in (T, T + t] for each customer. It is called with
+# a column of times, shape (k, 1), and must return shape (k, n_customers), which every
+# *_expected function here does by broadcasting, e.g.
+#     lambda t: bgnbd_expected(params, t, x, t_x, T)
+Expected = Callable[[np.ndarray], np.ndarray]
+
+# periods evaluated per call: bounds the (periods, customers) arrays to ~4M elements
+_CELLS = 4_000_000
 
 
 def years_to_units(years: float, unit_days: float = 7.0) -> float:
@@ -53,21 +58,20 @@ def _discounted_cumulative(
         raise ValueError("horizons must be >= 0")
     k = int(np.ceil(max(horizons) / period - 1e-9))
     ends = np.minimum(np.arange(1, k + 1) * period, max(horizons))
-    out = []
-    total = None
-    previous = expected(0.0)
-    done = {}
-    for i, end in enumerate(ends, start=1):
-        current = expected(float(end))
-        step = (current - previous) / (1.0 + rate) ** i
-        total = step if total is None else total + step
-        previous = current
-        done[i] = total
-    zero = np.zeros_like(np.asarray(previous, dtype=float))
-    for h in horizons:
-        i = int(np.ceil(h / period - 1e-9))
-        out.append(done.get(i, zero) if i > 0 else zero)
-    return out
+    discount = (1.0 + rate) ** -np.arange(1, k + 1)
+    previous = np.asarray(expected(np.zeros((1, 1))), dtype=float)[0]
+    n = max(previous.size, 1)
+    step = max(1, _CELLS // n)
+    # running[i] = discounted purchases over the first i periods
+    running = [np.zeros_like(previous)]
+    for start in range(0, k, step):
+        chunk = np.asarray(expected(ends[start : start + step, None]), dtype=float)
+        chunk = chunk.reshape(-1, *previous.shape)
+        increments = np.diff(np.concatenate([previous[None], chunk]), axis=0)
+        weighted = increments * discount[start : start + step].reshape(-1, *[1] * previous.ndim)
+        running.extend(running[-1] + np.cumsum(weighted, axis=0))
+        previous = chunk[-1]
+    return [running[int(np.ceil(h / period - 1e-9))] for h in horizons]
 
 
 def clv_by_horizon(
