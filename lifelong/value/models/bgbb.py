@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
-from ._fit import FitResult, as_float, build_result, unique_rows, unpack
+from ._fit import FitResult, as_float, build_result, unique_rows, unpack, wdot
 
 NAMES = ("alpha", "beta", "gamma", "delta")
 
@@ -90,7 +90,7 @@ def fit_bgbb(x, t_x, n, weights=None) -> FitResult:
 
     def loglik_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
         ll, g = _terms(*np.exp(theta), ux, ut, un, True)
-        return float(np.dot(w, ll)), np.dot(g, w) * np.exp(theta)
+        return float(wdot(w, ll)), wdot(g, w) * np.exp(theta)
 
     return build_result("bgbb", NAMES, loglik_grad, np.zeros(4), float(w.sum()), ux.size)
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.special import betaln, digamma, expit, exprel, gammaln, logsumexp
 
-from ._fit import FitResult, as_float, build_result, codes, unique_rows, unpack
+from ._fit import FitResult, as_float, build_result, codes, unique_rows, unpack, wdot
 from ._special import hyp2f1_tail
 
 NAMES = ("r", "alpha", "a", "b")
@@ -116,7 +116,7 @@ def _total_loglik_grad(theta, ux, x_of, t_of, T_of, ut, uT, w, w_x, modified):
     d = log_ratio_u[x_of] - rx * lt - l1  # l2 - l1
     w2 = expit(d)
     m = l1 + np.logaddexp(0.0, d)
-    total = float(np.dot(w_x, const_u) + np.dot(w, m))
+    total = float(wdot(w_x, const_u) + wdot(w, m))
     ww2 = w * w2
     ww1 = w - ww2
     psi_ab = digamma(a + b)
@@ -124,14 +124,14 @@ def _total_loglik_grad(theta, ux, x_of, t_of, T_of, ut, uT, w, w_x, modified):
     inv_T = 1.0 / (alpha + uT)
     inv_t = 1.0 / (alpha + ut)
     g = np.empty(4)
-    g[0] = np.dot(w_x, digamma(rx_u) - digamma(r) + np.log(alpha))
-    g[0] -= np.dot(ww1, lT) + np.dot(ww2, lt)
+    g[0] = wdot(w_x, digamma(rx_u) - digamma(r) + np.log(alpha))
+    g[0] -= wdot(ww1, lT) + wdot(ww2, lt)
     g[1] = w_x.sum() * r / alpha
-    g[1] -= np.dot(ww1 * rx, inv_T[T_of]) + np.dot(ww2 * rx, inv_t[t_of])
+    g[1] -= wdot(ww1 * rx, inv_T[T_of]) + wdot(ww2 * rx, inv_t[t_of])
     sum_w2_by_x = np.bincount(x_of, weights=ww2, minlength=ux.size)
-    g[2] = np.dot(w_x, psi_ab - psi_abx) + sum_w2_by_x.sum() / a
-    g[3] = np.dot(w_x, digamma(b + ux + shift) - digamma(b) + psi_ab - psi_abx)
-    g[3] -= np.dot(sum_w2_by_x, 1.0 / den_u)
+    g[2] = wdot(w_x, psi_ab - psi_abx) + sum_w2_by_x.sum() / a
+    g[3] = wdot(w_x, digamma(b + ux + shift) - digamma(b) + psi_ab - psi_abx)
+    g[3] -= wdot(sum_w2_by_x, 1.0 / den_u)
     return total, g * np.exp(theta)
 
 
@@ -331,3 +331,28 @@ def simulate_bgnbd(
         T = np.floor(T / resolution) * resolution
         t_x = np.minimum(t_x, T)
     return x, t_x, T
+
+
+if __name__ == "__main__":
+    # Quick timing (python -m lifelong.value.models.bgnbd): fits on populations simulated
+    # from the CDNOW BG/NBD estimates, first purchases spread over 12 weeks, day grid.
+    import time
+
+    from .paretonbd import fit_paretonbd
+
+    cdnow = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    rng = np.random.default_rng(2005)
+    for size in (100_000, 1_000_000):
+        age = 39.0 - np.floor(rng.uniform(0, 84, size)) / 7
+        data = simulate_bgnbd(cdnow, size, age, rng, resolution=1 / 7)
+        for fit in (fit_bgnbd, fit_paretonbd):
+            best = np.inf
+            for _ in range(3):
+                started = time.perf_counter()
+                result = fit(*data)
+                best = min(best, time.perf_counter() - started)
+            shown = ", ".join(f"{k}={v:.3f}" for k, v in result.params.items())
+            print(
+                f"{fit.__name__:14} n={size:>9,} unique={result.n_unique:>7,} "
+                f"best of 3 {best:6.3f}s  {shown}"
+            )

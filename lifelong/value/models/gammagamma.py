@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from ._fit import FitResult, as_float, build_result, unique_rows, unpack
+from ._fit import FitResult, as_float, build_result, unique_rows, unpack, wdot
 
 NAMES = ("p", "q", "gamma")
 
@@ -75,7 +75,7 @@ def fit_gammagamma(x, m, weights=None) -> FitResult:
     def loglik_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
         p, q, g = np.exp(theta)
         ll, gr = _terms(p, q, g, ux, um, True)
-        return float(np.dot(w, ll)), np.dot(gr, w) * np.exp(theta)
+        return float(wdot(w, ll)), wdot(gr, w) * np.exp(theta)
 
     start = np.log([1.0, 1.0, max(float(np.average(um, weights=w)), 1e-6)])
     return build_result("gammagamma", NAMES, loglik_grad, start, float(w.sum()), ux.size)

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.special import digamma, exprel, gammaln
 
-from ._fit import FitResult, build_result, unique_rows, unpack
+from ._fit import FitResult, build_result, unique_rows, unpack, wdot
 from ._special import hyp2f1_1bc
 from .bgnbd import _check
 
@@ -132,7 +132,7 @@ def fit_paretonbd(x, t_x, T, weights=None) -> FitResult:
     def loglik_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, s, beta = np.exp(theta)
         ll, _, g = _terms(r, alpha, s, beta, ux, ut, uT, True, pairs)
-        return float(np.dot(w, ll)), np.dot(g, w) * np.exp(theta)
+        return float(wdot(w, ll)), wdot(g, w) * np.exp(theta)
 
     mean_t = max(float(np.average(uT, weights=w)), 1e-3)
     start = np.log([1.0, mean_t, 1.0, mean_t])
