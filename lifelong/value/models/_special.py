@@ -19,7 +19,8 @@ _MAX_TERMS = 200_000
 
 
 def log1mexp(x: np.ndarray) -> np.ndarray:
-    """log(1 - exp(x)) for x <= 0, accurate at both ends (Mächler 2012, eq. 7); -inf at 0."""
+    """log(1 - exp(x)) for x <= 0, accurate at both ends (switching at -ln 2,
+    Mächler 2012, "Accurately computing log(1 - exp(-|a|))"); -inf at 0."""
     x = np.asarray(x, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(x > -_LN2, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))

@@ -37,7 +37,8 @@ def _dbetaln(a, b):
 
 
 def _terms(al, be, ga, de, x, t_x, n, grad):
-    """Per-row ln L of FHS10 eq. (5) and its gradient, by log-sum-exp over its terms:
+    """Per-row ln L (FHS10, the likelihood of (x, t_x, n)) and its gradient, by
+    log-sum-exp over its terms:
 
     L = B(al+x, be+n-x)/B(al,be) · B(ga, de+n)/B(ga,de)
         + sum_{i=0}^{n-t_x-1} B(al+x, be+t_x-x+i)/B(al,be) · B(ga+1, de+t_x+i)/B(ga,de).
@@ -75,15 +76,16 @@ def _terms(al, be, ga, de, x, t_x, n, grad):
 
 
 def bgbb_log_likelihood(params: Mapping[str, float], x, t_x, n) -> np.ndarray:
-    """Per-customer BG/BB log-likelihood, FHS10 eq. (5), summed in log space (lifetimes
-    sums the beta functions themselves, which underflow once n reaches the hundreds)."""
+    """Per-customer BG/BB log-likelihood (FHS10, the likelihood of (x, t_x, n)), summed in
+    log space (lifetimes sums the beta functions themselves, which underflow once n
+    reaches the hundreds)."""
     al, be, ga, de = unpack(params, NAMES)
     x, t_x, n = _check(x, t_x, n)
     return _terms(al, be, ga, de, x, t_x, n, False)[0]
 
 
 def fit_bgbb(x, t_x, n, weights=None) -> FitResult:
-    """Maximum likelihood BG/BB (FHS10 eq. 5) on log-parameters, analytic gradient;
+    """Maximum likelihood BG/BB (FHS10 likelihood) on log-parameters, analytic gradient;
     rows compressed to unique (x, t_x, n)."""
     x, t_x, n = _check(x, t_x, n)
     (ux, ut, un), w, _ = unique_rows(x, t_x, n, weights=weights)
@@ -96,7 +98,7 @@ def fit_bgbb(x, t_x, n, weights=None) -> FitResult:
 
 
 def bgbb_p_alive(params: Mapping[str, float], x, t_x, n) -> np.ndarray:
-    """P(alive at opportunity n + 1 | x, t_x, n), FHS10 eq. (11):
+    """P(alive at opportunity n + 1 | x, t_x, n), FHS10 appendix eq. (A10):
 
     B(al+x, be+n-x)/B(al,be) · B(ga, de+n+1)/B(ga,de) / L(al, be, ga, de | x, t_x, n).
     """

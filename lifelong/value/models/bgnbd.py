@@ -168,7 +168,7 @@ def fit_mbgnbd(x, t_x, T, weights=None) -> FitResult:
 
 
 def _log_odds_dead(r, alpha, a, b, x, t_x, T, modified):
-    """ln of P(dead)/P(alive): ln[a/(b+x-1)] + (r+x) ln[(alpha+T)/(alpha+t_x)] (FHL08 eq. 3)."""
+    """ln of P(dead)/P(alive): ln[a/(b+x-1)] + (r+x) ln[(alpha+T)/(alpha+t_x)] (FHL08)."""
     shift = 1.0 if modified else 0.0
     has_second = np.ones_like(x, dtype=bool) if modified else x > 0
     den = np.where(has_second, b + x - 1.0 + shift, 1.0)
@@ -177,7 +177,7 @@ def _log_odds_dead(r, alpha, a, b, x, t_x, T, modified):
 
 
 def bgnbd_p_alive(params: Mapping[str, float], x, t_x, T) -> np.ndarray:
-    """P(alive at T | x, t_x, T) under BG/NBD, FHL08 eq. (3), as expit(-log-odds).
+    """P(alive at T | x, t_x, T) under BG/NBD (FHL08, note 021), as expit(-log-odds).
 
     P = 1 / (1 + 1{x>0} a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)); the power is never formed, so
     large x cannot overflow.
@@ -195,7 +195,8 @@ def mbgnbd_p_alive(params: Mapping[str, float], x, t_x, T) -> np.ndarray:
 
 
 def _expected(r, alpha, a, b, t, x, t_x, T, modified):
-    """E[Y(t) | x, t_x, T]: FHL05 eq. (10) (BG/NBD) or BDF07 eq. (A.6) (MBG/NBD).
+    """E[Y(t) | x, t_x, T]: FHL05 eq. (10) (BG/NBD) or BDF07 as corrected by Wagner &
+    Hoppe (2008) (MBG/NBD).
 
     E = C/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+s; C; z)] · P(alive), with
     z = t/(alpha+T+t), C = a+b+x-1+s and s = 0 (BG/NBD) or 1 (MBG/NBD). Euler's transformation
@@ -280,8 +281,8 @@ def bgnbd_expected(params: Mapping[str, float], t, x, t_x, T) -> np.ndarray:
 
 
 def mbgnbd_expected(params: Mapping[str, float], t, x, t_x, T) -> np.ndarray:
-    """Expected purchases in (T, T+t] under MBG/NBD, BDF07 Appendix A eq. (A.6) (corrected
-    by Wagner & Hoppe 2008); computed as bgnbd_expected."""
+    """Expected purchases in (T, T+t] under MBG/NBD: BDF07 Appendix A, as corrected by
+    Wagner & Hoppe (2008); computed as bgnbd_expected."""
     r, alpha, a, b = unpack(params, NAMES)
     x, t_x, T = _check(x, t_x, T)
     return _expected(r, alpha, a, b, t, x, t_x, T, True)

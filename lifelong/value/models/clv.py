@@ -4,7 +4,7 @@ The method is the discrete-time one lifetimes uses: cut the horizon into periods
 by default), take each period's increment of a model's cumulative conditional expectation
 E[Y(t) | x, t_x, T], discount it to the period's end, and sum; multiply by the expected
 spend per purchase (Gamma-Gamma, gammagamma_expected_spend). For Pareto/NBD the
-continuous-time alternative, DERT (Fader, Hardie & Lee 2005b, eq. 2), is paretonbd_dert.
+continuous-time alternative, DERT (Fader, Hardie & Lee 2005b), is paretonbd_dert.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -98,7 +98,7 @@ def clv_by_horizon(
 
 
 def paretonbd_dert(params: Mapping[str, float], continuous_rate: float, x, t_x, T) -> np.ndarray:
-    """Discounted expected residual transactions under Pareto/NBD, FHL05b eq. (2):
+    """Discounted expected residual transactions under Pareto/NBD, FHL05b (their DERT):
 
     DERT = alpha^r beta^s delta^(s-1) Gamma(r+x+1) U(s, s; delta(beta+T))
            / (Gamma(r) (alpha+T)^(r+x+1) L(r, alpha, s, beta | x, t_x, T)),

@@ -53,7 +53,8 @@ def _terms(p, q, g, x, m, grad):
 
 
 def gammagamma_log_likelihood(params: Mapping[str, float], x, m) -> np.ndarray:
-    """Per-customer log density of the mean spend m_x given x, FH13 eq. (3):
+    """Per-customer log density of the mean spend m_x given x (FH13, the marginal
+    density f(m_x | p, q, gamma; x), which lifetimes cites as eq. 1a):
 
     ln f = ln Gamma(px+q) - ln Gamma(px) - ln Gamma(q) + q ln gamma + (px-1) ln m_x
            + px ln x - (px+q) ln(gamma + x m_x).
@@ -64,7 +65,7 @@ def gammagamma_log_likelihood(params: Mapping[str, float], x, m) -> np.ndarray:
 
 
 def fit_gammagamma(x, m, weights=None) -> FitResult:
-    """Maximum likelihood Gamma-Gamma (FH13 eq. 3) on log-parameters, analytic gradient.
+    """Maximum likelihood Gamma-Gamma (FH13) on log-parameters, analytic gradient.
 
     x: repeat transactions (> 0; leave out customers without repeat purchases),
     m: their mean spend per repeat transaction.
@@ -82,7 +83,7 @@ def fit_gammagamma(x, m, weights=None) -> FitResult:
 
 
 def gammagamma_expected_spend(params: Mapping[str, float], x, m) -> np.ndarray:
-    """E[Z | x, m_x], FH13 eq. (5) (FHL05b eq. 5): the posterior mean spend per transaction,
+    """E[Z | x, m_x], FH13 eq. (5): the posterior mean spend per transaction,
 
     E = (q-1)/(px+q-1) · p gamma/(q-1) + px/(px+q-1) · m_x = p (gamma + x m_x) / (px+q-1),
     a weighted average of the population mean and the customer's own mean. x = 0 gives the

@@ -140,7 +140,7 @@ def fit_paretonbd(x, t_x, T, weights=None) -> FitResult:
 
 
 def paretonbd_p_alive(params: Mapping[str, float], x, t_x, T) -> np.ndarray:
-    """P(alive at T | x, t_x, T), FH05 section 5.1 (eq. 36-37, SMC87 eq. 11):
+    """P(alive at T | x, t_x, T), FH05 section 5.1 (eq. 36-37):
 
     P = (alpha+T)^-(r+x) (beta+T)^-s / [(alpha+T)^-(r+x) (beta+T)^-s + s A0], the share of
     the "still alive" term in the likelihood bracket, taken in log space.
@@ -151,7 +151,7 @@ def paretonbd_p_alive(params: Mapping[str, float], x, t_x, T) -> np.ndarray:
 
 
 def paretonbd_expected(params: Mapping[str, float], t, x, t_x, T) -> np.ndarray:
-    """Expected purchases in (T, T+t] given (x, t_x, T), FH05 eq. (41) (SMC87 eq. 22):
+    """Expected purchases in (T, T+t] given (x, t_x, T), FH05 eq. (41):
 
     E = (r+x)(beta+T) / ((alpha+T)(s-1)) · [1 - ((beta+T)/(beta+T+t))^(s-1)] · P(alive).
     With u = s-1 and L = ln((beta+T)/(beta+T+t)) the bracket over (s-1) is -L·exprel(uL), which
