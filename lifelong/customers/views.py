@@ -28,6 +28,7 @@ from lifelong.customers.forms import (
 )
 from lifelong.customers.listing import BadCursor, list_customers
 from lifelong.customers.models import Customer, ProfileQuestion, Relative, Section
+from lifelong.customers.panels import render_panels
 
 UNKNOWN_SHOWN = 8
 
@@ -93,6 +94,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "relatives": customer.relatives.all(),
         "relative_form": RelativeForm(),
         "referrer": _referrer(request, customer),
+        "main_panels": render_panels(request, customer, "main"),
         **_sheet_context(customer),
     }
     return render(request, "customers/detail.html", context)

@@ -113,3 +113,10 @@ def delete(request: HttpRequest, customer_id: int, touch_id: int) -> HttpRespons
         cancel_url=_timeline_url(customer),
         confirm_label="Delete",
     )
+
+
+def touch_panel_context(request: HttpRequest, customer: Customer) -> dict:
+    """The quick log form and a page of the timeline, for the customer page's panel."""
+    before = request.GET.get("before")
+    touches, more = services.timeline(customer, before=before)
+    return {"touches": touches, "more": more, "paged": bool(before), "form": TouchForm()}

@@ -1,15 +1,8 @@
-"""{% touch_panel customer %}: the quick log form and the timeline, for the customer page.
-
-A template tag rather than an import keeps the customers app from depending on touches.
-"""
+"""Template filters for the timeline."""
 
 from __future__ import annotations
 
 from django import template
-
-from lifelong.customers.models import Customer
-from lifelong.touches import services
-from lifelong.touches.forms import TouchForm
 
 register = template.Library()
 
@@ -24,22 +17,6 @@ CHANNEL_MARKS = {
     "event": "★",
     "other": "•",
 }
-
-
-@register.inclusion_tag("touches/_panel.html", takes_context=True)
-def touch_panel(context: template.Context, customer: Customer) -> dict:
-    request = context["request"]
-    before = request.GET.get("before")
-    touches, more = services.timeline(customer, before=before)
-    return {
-        "customer": customer,
-        "touches": touches,
-        "more": more,
-        "paged": bool(before),
-        "form": TouchForm(),
-        "request": request,
-        "csrf_token": context.get("csrf_token"),
-    }
 
 
 @register.filter
