@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> None:
         "--report", default=str(ROOT / "docs" / "benchmarks.md"), help="'-' for none"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--rewrite-report",
+        action="store_true",
+        help="write the report again from the last run's var/bench/results.json",
+    )
     # Internal: one size in this process.
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -69,6 +74,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.child:
         child(args)
+        return
+    if args.rewrite_report:
+        saved = json.loads((BENCH_DIR / "results.json").read_text())
+        Path(args.report).write_text(report(saved["results"], saved["command"], saved["runs"]))
+        print(f"Wrote {args.report} from {BENCH_DIR / 'results.json'}")
         return
 
     def sizes(text: str) -> list[int]:
@@ -83,8 +93,12 @@ def main(argv: list[str] | None = None) -> None:
             url = database_url(backend, base_url, size)
             print(f"== {backend}, {size:,} customers ==", flush=True)
             results.append(run_child(args, size, url))
+    command = "python bench/customers.py " + shlex.join(argv or sys.argv[1:])
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    (BENCH_DIR / "results.json").write_text(
+        json.dumps({"command": command.strip(), "runs": args.runs, "results": results})
+    )
     if args.report != "-":
-        command = "python bench/customers.py " + shlex.join(argv or sys.argv[1:])
         Path(args.report).write_text(report(results, command.strip(), args.runs))
         print(f"Wrote {args.report}")
 
@@ -653,22 +667,23 @@ def report(results: list[dict[str, Any]], command: str, runs: int) -> str:
 
 
 def verdict(results: list[dict[str, Any]]) -> list[str]:
-    """Whether list and search stay under 100 ms (p95, every column) at the largest size."""
+    """Whether list and search stay under 100 ms at 1M customers, by median and by p95."""
     lines = ["## Against the target", ""]
     for r in results:
         if r["backend"] != "SQLite" or r["size"] < 1_000_000:
             continue
-        worst = max(
-            (figure["p95"], name, column)
-            for name, row in r["timings"].items()
-            if name.startswith(("list", "search"))
-            for column, figure in row.items()
-        )
-        met = "met" if worst[0] < 100 else "**not met**"
-        lines.append(
-            f"- SQLite, {r['size']:,} customers: the slowest list or search figure is "
-            f"{worst[1]} ({worst[2]}), p95 {worst[0]:.1f} ms: target {met}."
-        )
+        for measure_ in ("median", "p95"):
+            worst = max(
+                (figure[measure_], name, column)
+                for name, row in r["timings"].items()
+                if name.startswith(("list", "search"))
+                for column, figure in row.items()
+            )
+            met = "under" if worst[0] < 100 else "**over**"
+            lines.append(
+                f"- SQLite, {r['size']:,} customers, slowest {measure_}: {worst[1]} "
+                f"({worst[2]}), {worst[0]:.1f} ms: {met} 100 ms."
+            )
     if len(lines) == 2:
         lines.append("- No SQLite run at 1M customers in this report.")
     return [*lines, ""]
@@ -683,14 +698,16 @@ FINDINGS = [
     "- **Deep pages.** The keyset condition `sort_name > ? OR (sort_name = ? AND id > ?)`",
     "  with bound parameters gave `SCAN customers_customer USING INDEX customer_name_key`:",
     "  SQLite read the index from the start, so a page half-way down 100k customers took",
-    "  about 130 ms and grew with depth. `listing._after` now adds the redundant range",
+    "  154 ms (service, median; 172 ms over HTTP) and grew with depth. `listing._after`",
+    "  now adds the redundant range",
     "  `sort_name >= ?` (`<=` descending, and the same for `last_touched_at`), which gives",
     "  `SEARCH … USING INDEX customer_name_key (sort_name>?)`: any page costs what the first",
     "  costs.",
     "- **Common prefixes.** For a prefix with more than 2,000 matches the list filters on",
     "  `id IN (SELECT customer_id FROM customers_searchterm WHERE term >= ? AND term < ?)`,",
     "  and SQLite drove the query from the subquery: every match fetched by rowid, then",
-    "  `USE TEMP B-TREE FOR ORDER BY` (84k rows for `and` at 1M: 180 ms). When a prefix",
+    "  `USE TEMP B-TREE FOR ORDER BY` (84k rows for `and` at 1M: 180 ms for the query,",
+    "  147 ms service and 203 ms HTTP medians for the owner before the fix). When a prefix",
     "  matches 20,000 terms or more, `listing.filtered` now writes `id + 0 IN (…)` on SQLite,",
     "  which hides the rowid from the planner: it walks `customer_name_key` (a rep:",
     "  `customer_owner_name_key`) in order and probes the materialised matches (35 ms).",
