@@ -48,3 +48,12 @@ def test_a_small_load_is_consistent_and_searchable(db):
 def test_stats_are_median_and_nearest_rank_p95():
     figures = customers_bench.stats([i / 1000 for i in range(1, 21)])
     assert figures == {"median": pytest.approx(10.5), "p95": pytest.approx(19.0)}
+
+
+def test_the_middle_cursor_opens_a_page_half_way_down(db):
+    customers_bench.load(30, seed=2, fast=False)
+    owner = customers_bench.bench_users()["owner"]
+    everyone = list_customers(owner, Filters(), limit=100).items
+    page = list_customers(owner, Filters(), cursor=customers_bench.middle_cursor(owner), limit=5)
+    half = len(everyone) // 2
+    assert [c.pk for c in page.items] == [c.pk for c in everyone[half + 1 : half + 6]]
