@@ -18,8 +18,8 @@ from ninja.errors import ValidationError as SchemaValidationError
 
 from lifelong.accounts.api import BearerAuth
 from lifelong.accounts.api import router as accounts_router
+from lifelong.cursors import BadCursor
 from lifelong.customers.api import router as customers_router
-from lifelong.customers.listing import BadCursor
 from lifelong.touches.api import router as touches_router
 
 DESCRIPTION = """\

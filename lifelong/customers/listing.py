@@ -7,16 +7,14 @@ ends in id (see Customer.Meta.indexes); the cursor carries the last row's key.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import BigIntegerField, ExpressionWrapper, F, Q, QuerySet
 
 from lifelong.accounts.models import User
+from lifelong.cursors import BadCursor, decode_cursor, encode_cursor
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer, SearchTerm, Status
 from lifelong.customers.services import fold
@@ -35,10 +33,6 @@ _SMALL_MATCH = 2000
 # Past this many matching terms SQLite is made to walk the list's index in sort order
 # (see filtered); between the two, reading the matches and sorting them is cheaper.
 _LARGE_MATCH = 20_000
-
-
-class BadCursor(ValueError):
-    pass
 
 
 @dataclass
@@ -101,27 +95,11 @@ def filtered(user: User, f: Filters) -> QuerySet[Customer]:
     return qs
 
 
-def _encode(values: list) -> str:
-    raw = json.dumps(values, default=str, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> list:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise BadCursor("The page cursor is not valid; start again from the first page.") from None
-    if not isinstance(values, list) or len(values) != 3:
-        raise BadCursor("The page cursor is not valid; start again from the first page.")
-    return values
-
-
 def _after(sort: str, values: list) -> Q:
     """Rows strictly after the cursor's row, in the order of `sort`."""
     phase, key, pk = values
     if not isinstance(pk, int):
-        raise BadCursor("The page cursor is not valid; start again from the first page.")
+        raise BadCursor
     # Each order's OR is also bounded by a plain range on its first column (`>=` / `<=`):
     # the same rows, but SQLite only seeks into the index on such a range. With the OR
     # alone and bound parameters it scans the index from the start, so a page half-way
@@ -140,7 +118,7 @@ def _after(sort: str, values: list) -> Q:
     try:
         when = dt.datetime.fromisoformat(key)
     except (TypeError, ValueError):
-        raise BadCursor("The page cursor is not valid; start again from the first page.") from None
+        raise BadCursor from None
     if sort == "touched":
         return Q(last_touched_at__gte=when) & (
             Q(last_touched_at__gt=when) | Q(last_touched_at=when, id__gt=pk)
@@ -163,7 +141,7 @@ def list_customers(user: User, f: Filters, *, cursor: str = "", limit: int = 50)
     """One page of the customers `user` may see, after `cursor` (from a previous Page)."""
     sort = f.sort if f.sort in SORTS else "name"
     qs = filtered(user, f).select_related("owner").prefetch_related("emails", "phones", "tags")
-    values = _decode(cursor) if cursor else None
+    values = decode_cursor(cursor, 3) if cursor else None
 
     if sort in ("touched", "-touched"):
         items = _touch_page(qs, sort, values, limit)
@@ -173,7 +151,7 @@ def list_customers(user: User, f: Filters, *, cursor: str = "", limit: int = 50)
         items = list(_ordered(qs, sort)[: limit + 1])
     more = len(items) > limit
     items = items[:limit]
-    next_cursor = _encode(_key(sort, items[-1])) if more and items else None
+    next_cursor = encode_cursor(_key(sort, items[-1])) if more and items else None
     return Page(items, next_cursor)
 
 

@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from lifelong.accounts.views import confirm_page, owner_required
+from lifelong.cursors import BadCursor
 from lifelong.customers import services
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.forms import (
@@ -26,7 +27,7 @@ from lifelong.customers.forms import (
     QuestionForm,
     RelativeForm,
 )
-from lifelong.customers.listing import BadCursor, list_customers
+from lifelong.customers.listing import list_customers
 from lifelong.customers.models import Customer, ProfileQuestion, Relative, Section
 from lifelong.customers.panels import render_panels
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from lifelong.accounts.models import User
@@ -59,25 +59,3 @@ def delete_touch(touch: Touch) -> None:
     customer = touch.customer
     touch.delete()
     _refresh_last_touched(customer)
-
-
-def timeline(
-    customer: Customer, *, before: int | str | None = None, limit: int = 20
-) -> tuple[list[Touch], bool]:
-    """The customer's touches, newest first, older than touch `before`; and whether more follow.
-
-    Keyset on (occurred_at, id), served by the touch_customer_timeline index. An unknown
-    `before` (not this customer's touch, or not a number) starts from the newest.
-    """
-    qs = customer.touches.select_related("user").order_by("-occurred_at", "-id")
-    anchor = None
-    if before:
-        try:
-            anchor = customer.touches.filter(pk=int(before)).first()
-        except (TypeError, ValueError):
-            anchor = None
-    if anchor is not None:
-        when = anchor.occurred_at
-        qs = qs.filter(Q(occurred_at__lt=when) | Q(occurred_at=when, id__lt=anchor.pk))
-    items = list(qs[: limit + 1])
-    return items[:limit], len(items) > limit

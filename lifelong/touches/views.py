@@ -14,11 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from lifelong.accounts.views import confirm_page
+from lifelong.cursors import BadCursor
 from lifelong.customers.access import get_customer_for_user
 from lifelong.customers.models import Customer
 from lifelong.customers.views import is_htmx
 from lifelong.touches import services
 from lifelong.touches.forms import TouchForm
+from lifelong.touches.listing import TouchPage, touch_page
 from lifelong.touches.models import Touch
 
 
@@ -65,16 +67,27 @@ def log(request: HttpRequest, customer_id: int) -> HttpResponse:
     return render(request, "touches/log.html", context)
 
 
+TIMELINE_PAGE = 20
+
+
+def _timeline(customer: Customer, cursor: str) -> TouchPage:
+    """A page of the timeline; a cursor that does not fit starts again from the newest."""
+    try:
+        return touch_page(customer, cursor=cursor, limit=TIMELINE_PAGE)
+    except BadCursor:
+        return touch_page(customer, limit=TIMELINE_PAGE)
+
+
 @login_required
 def timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
-    """Older touches, after the one given in ?before=, for the timeline's "Older" link."""
+    """Older touches, after ?cursor=, for the timeline's "Older touches" link."""
     customer = get_customer_for_user(request.user, customer_id)
-    before = request.GET.get("before")
+    cursor = request.GET.get("cursor", "")
     if not is_htmx(request):
         url = reverse("customers:detail", args=[customer.pk])
-        return redirect(f"{url}?before={before}#timeline" if before else f"{url}#timeline")
-    touches, more = services.timeline(customer, before=before)
-    context = {"customer": customer, "touches": touches, "more": more}
+        return redirect(f"{url}?cursor={cursor}#timeline" if cursor else f"{url}#timeline")
+    page = _timeline(customer, cursor)
+    context = {"customer": customer, "touches": page.items, "next_cursor": page.next_cursor}
     return render(request, "touches/_timeline_items.html", context)
 
 
@@ -117,6 +130,11 @@ def delete(request: HttpRequest, customer_id: int, touch_id: int) -> HttpRespons
 
 def touch_panel_context(request: HttpRequest, customer: Customer) -> dict:
     """The quick log form and a page of the timeline, for the customer page's panel."""
-    before = request.GET.get("before")
-    touches, more = services.timeline(customer, before=before)
-    return {"touches": touches, "more": more, "paged": bool(before), "form": TouchForm()}
+    cursor = request.GET.get("cursor", "")
+    page = _timeline(customer, cursor)
+    return {
+        "touches": page.items,
+        "next_cursor": page.next_cursor,
+        "paged": bool(cursor),
+        "form": TouchForm(),
+    }
