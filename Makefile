@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 DEMO_CUSTOMERS ?= 300
 
-.PHONY: run test lint format lock bench clean
+.PHONY: run test lint format lock screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ $(VENV)/.test-installed: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/lifelong migrate --no-input
 	$(BIN)/lifelong demo --customers $(DEMO_CUSTOMERS) --if-empty
-	$(BIN)/lifelong serve --host 127.0.0.1 --port 8000
+	$(BIN)/lifelong serve --no-migrate --host 127.0.0.1 --port 8000
 
 ## test: install the test tools and the browser, lint, run the whole suite
 test: $(VENV)/.test-installed
@@ -45,9 +45,14 @@ format: $(VENV)/.test-installed
 lock: $(VENV)/.test-installed
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^lifelong' > constraints.txt
 
+## screenshots: refresh docs/screenshots/ from the browser tests
+screenshots: $(VENV)/.test-installed
+	scripts/ensure-chromium
+	LIFELONG_SCREENSHOTS=1 $(BIN)/pytest -m browser
+
 ## bench: time the customer list, search and page at 10k/100k/1M (slow: see docs/benchmarks.md)
 bench: $(VENV)/.installed
-	$(BIN)/python bench/customers.py
+	$(BIN)/python bench/customers.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/test-*
