@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "lifelong.accounts",
     "lifelong.customers",
     "lifelong.touches",
+    "lifelong.commerce",
 ]
 
 MIDDLEWARE = [

@@ -22,7 +22,7 @@ class BusinessForm(forms.ModelForm):
 
     class Meta:
         model = Business
-        fields = ["name", "sender_name", "sender_email", "postal_address", "time_zone"]
+        fields = ["name", "sender_name", "sender_email", "postal_address", "time_zone", "currency"]
         labels = {
             "name": "Business name",
             "sender_name": "Sender display name",

@@ -7,6 +7,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -58,6 +59,12 @@ class Business(models.Model):
     )
     time_zone = models.CharField(
         max_length=64, default="Europe/Stockholm", validators=[validate_time_zone]
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="EUR",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")],
+        help_text="Amounts without a currency of their own are in this one.",
     )
 
     class Meta:
