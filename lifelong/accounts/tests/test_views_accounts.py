@@ -59,12 +59,22 @@ def test_owner_edits_business_settings(owner_client):
             "sender_email": "hello@holm.example",
             "postal_address": "Storgatan 1\n111 22 Stockholm",
             "time_zone": "Europe/Helsinki",
+            "currency": "SEK",
         },
     )
     assert response.status_code == 302
     business = Business.get()
     assert business.name == "Holm & Co"
-    assert business.time_zone == "Europe/Helsinki"
+    assert (business.time_zone, business.currency) == ("Europe/Helsinki", "SEK")
+
+
+def test_a_currency_must_be_an_iso_code(owner_client):
+    response = owner_client.post(
+        reverse("accounts:settings"),
+        {"name": "Holm", "time_zone": "Europe/Helsinki", "currency": "kronor"},
+    )
+    assert response.status_code == 200
+    assert "three-letter ISO 4217 code" in response.content.decode()
 
 
 def test_settings_reject_bad_time_zone(owner_client):
