@@ -71,7 +71,7 @@ def test_owner_edits_business_settings(owner_client):
 def test_a_currency_must_be_an_iso_code(owner_client):
     response = owner_client.post(
         reverse("accounts:settings"),
-        {"name": "Holm", "time_zone": "Europe/Helsinki", "currency": "kronor"},
+        {"name": "Holm", "time_zone": "Europe/Helsinki", "currency": "sek"},
     )
     assert response.status_code == 200
     assert "three-letter ISO 4217 code" in response.content.decode()
