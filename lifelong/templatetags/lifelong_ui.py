@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import phonenumbers
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -23,3 +27,13 @@ def phone(number: str) -> str:
     except phonenumbers.NumberParseException:
         return str(number)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.filter
+def ago(value: dt.datetime | None) -> str:
+    """How long ago, in its largest unit only: '3 months ago', 'today'."""
+    if value is None:
+        return ""
+    if timezone.now() - value < dt.timedelta(days=1):
+        return "today"
+    return f"{timesince(value, depth=1)} ago"

@@ -136,3 +136,25 @@ def test_list_costs_the_same_queries_for_many_customers(
 
 def test_list_varies_on_htmx_headers(rep_client, customer):
     assert "HX-Request" in rep_client.get(LIST)["Vary"]
+
+
+def test_the_list_shows_two_tags_and_counts_the_rest(owner_client, customer):
+    from lifelong.customers.services import set_tags
+
+    set_tags(customer, ["a", "b", "c", "d"])
+    html = owner_client.get("/customers/").content.decode()
+    assert ">a</a>" in html and ">b</a>" in html and ">c</a>" not in html
+    assert ">+2</span>" in html
+
+
+def test_last_touched_shows_only_its_largest_unit(owner_client, customer, rep):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from lifelong.touches.services import log_touch
+
+    log_touch(customer, user=rep, channel="call", summary="x",
+              occurred_at=timezone.now() - dt.timedelta(days=100))  # fmt: skip
+    html = owner_client.get("/customers/").content.decode()
+    assert "3\xa0months ago" in html and "3\xa0months, " not in html
