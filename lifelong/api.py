@@ -18,9 +18,11 @@ from ninja.errors import ValidationError as SchemaValidationError
 
 from lifelong.accounts.api import BearerAuth
 from lifelong.accounts.api import router as accounts_router
+from lifelong.commerce.api import router as commerce_router
 from lifelong.cursors import BadCursor
 from lifelong.customers.api import router as customers_router
 from lifelong.touches.api import router as touches_router
+from lifelong.value.api import router as value_router
 
 DESCRIPTION = """\
 Customers, their relatives, profile sheets and touches. Authenticate with
@@ -85,6 +87,8 @@ api = LifelongAPI(
 api.add_router("", accounts_router)
 api.add_router("", customers_router)
 api.add_router("", touches_router)
+api.add_router("", commerce_router)
+api.add_router("", value_router)
 
 
 @api.exception_handler(Http404)

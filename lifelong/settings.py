@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "lifelong.customers",
     "lifelong.touches",
     "lifelong.commerce",
+    "lifelong.value",
 ]
 
 MIDDLEWARE = [

@@ -11,5 +11,7 @@ urlpatterns = [
     path("accounts/", include("lifelong.accounts.urls")),
     path("customers/", include("lifelong.customers.urls")),
     path("touches/", include("lifelong.touches.urls")),
+    path("commerce/", include("lifelong.commerce.urls")),
+    path("value/", include("lifelong.value.urls")),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,5 @@
+"""The value part of the REST API."""
+
+from ninja import Router
+
+router = Router(tags=["value"])

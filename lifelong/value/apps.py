@@ -1,0 +1,18 @@
+from importlib import import_module
+
+from django.apps import AppConfig
+
+
+class ValueConfig(AppConfig):
+    """The value app. Its Django models live in value/records.py, not value/models/.
+
+    value/models/ is the pure numpy/scipy library (DESIGN.md: no Django there), so this
+    app points Django at records.py for its ORM models instead.
+    """
+
+    name = "lifelong.value"
+    label = "value"
+
+    def import_models(self) -> None:
+        self.models = self.apps.all_models[self.label]
+        self.models_module = import_module(f"{self.name}.records")
