@@ -137,3 +137,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LIFELONG_LOG_LEVEL", "WARNING")},
 }
+
+# Customer value (lifelong.value). model: "bgnbd" (default) or "pnbd" (Pareto/NBD);
+# discount_rate: per year, for CLV; tiers: (name, share of customers with purchases) from
+# the most valuable down, by projected two-year value; policies: how each tier is treated.
+# Nobody goes longer than 30 days without a contact, whatever a policy says.
+LIFELONG_VALUE = {
+    "model": "bgnbd",
+    "discount_rate": 0.10,
+    "tiers": [("A", 0.20), ("B", 0.30), ("C", 0.50)],
+    "policies": {
+        "A": {"contact_every_days": 14, "extras_allowed": True},
+        "B": {"contact_every_days": 30, "extras_allowed": True},
+        "C": {"contact_every_days": 30, "extras_allowed": False},
+    },
+}
