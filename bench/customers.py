@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.rewrite_report:
         saved = json.loads((BENCH_DIR / "results.json").read_text())
-        Path(args.report).write_text(report(saved["results"], saved["command"], saved["runs"]))
+        write_report(Path(args.report), report(saved["results"], saved["command"], saved["runs"]))
         print(f"Wrote {args.report} from {BENCH_DIR / 'results.json'}")
         return
 
@@ -99,8 +99,18 @@ def main(argv: list[str] | None = None) -> None:
         json.dumps({"command": command.strip(), "runs": args.runs, "results": results})
     )
     if args.report != "-":
-        Path(args.report).write_text(report(results, command.strip(), args.runs))
+        write_report(Path(args.report), report(results, command.strip(), args.runs))
         print(f"Wrote {args.report}")
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write the report, keeping the section bench/value.py keeps between its markers."""
+    old = path.read_text() if path.exists() else ""
+    start, end = "<!-- value-bench:start", "<!-- value-bench:end -->"
+    if start in old and end in old:
+        kept = old[old.index(start) : old.index(end) + len(end)]
+        text = text.rstrip("\n") + "\n\n" + kept + "\n"
+    path.write_text(text)
 
 
 def database_url(backend: str, base_url: str | None, size: int) -> str:

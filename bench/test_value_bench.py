@@ -61,3 +61,15 @@ def test_the_report_replaces_only_its_own_section(tmp_path):
     assert text.startswith("# Benchmarks\n\n## SQLite, 10,000 customers\n\nkept\n")
     assert text.count(value_bench.START_MARK) == 1 and text.count(value_bench.END_MARK) == 1
     assert "| Pareto/NBD |" in text and "### 2,000 customers" in text
+
+
+def test_the_customer_benchmark_keeps_the_value_section(tmp_path):
+    import customers as customers_bench  # bench/customers.py
+
+    path = tmp_path / "benchmarks.md"
+    section = (
+        f"{value_bench.START_MARK}\n## Customer value models\n\nfigures\n{value_bench.END_MARK}"
+    )
+    path.write_text(f"# Old customer figures\n\n{section}\n")
+    customers_bench.write_report(path, "# New customer figures\n")
+    assert path.read_text() == f"# New customer figures\n\n{section}\n"
