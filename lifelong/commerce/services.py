@@ -37,6 +37,7 @@ MAX_AMOUNT = Decimal("999999999999.99")
 # The version a line gets when its product is named without one (importer, forms).
 UNVERSIONED = "unversioned"
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+_PLAIN_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 # Thousands separators people type: spaces of every width and the apostrophe (1'234.50).
 _GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009'")
 
@@ -76,6 +77,8 @@ def parse_amount(raw: str, *, what: str = "Amount") -> Decimal:
     group thousands. ValidationError for anything else, or a negative amount.
     """
     shown = raw.strip()
+    if _PLAIN_AMOUNT.match(shown):  # the common case, "1234.50", needs no more reading
+        return clean_amount(Decimal(shown), what=what)
     text = shown.translate(_GROUPING)
     if not text:
         raise ValidationError(f"{what} is missing.")
@@ -113,7 +116,7 @@ def clean_currency(raw: str | None, default: str | None = None) -> str:
     if not code:
         return default or Business.get().currency
     if not _CURRENCY.match(code):
-        raise ValidationError(f"{raw.strip()!r} is not a three-letter currency code such as EUR.")
+        raise ValidationError(f"Currency {raw.strip()!r} is not a three-letter code such as EUR.")
     return code
 
 
@@ -202,8 +205,12 @@ def clean_quantity(value: int | str) -> int:
     return quantity
 
 
+_CHANNELS = frozenset(Channel.values)
+
+
 def clean_channel(value: str) -> str:
-    if value not in Channel.values:
+    """One of Channel's values; ValidationError otherwise."""
+    if value not in _CHANNELS:
         choices = ", ".join(Channel.values)
         raise ValidationError(f"{value!r} is not a channel; use one of {choices}.")
     return value
