@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from lifelong.accounts.models import Business, User
@@ -304,9 +304,10 @@ def delete_purchase(purchase: Purchase) -> None:
 
 def purchases_of(customer: Customer) -> QuerySet[Purchase]:
     """The customer's purchases with their lines and what each line was, newest first."""
+    lines = PurchaseLine.objects.select_related("product_version__product").order_by("id")
     return (
         Purchase.objects.filter(customer=customer)
-        .prefetch_related("lines__product_version__product")
+        .prefetch_related(Prefetch("lines", queryset=lines))
         .order_by("-occurred_at", "-id")
     )
 
@@ -400,6 +401,11 @@ def purchase_totals(customer: Customer, *, currency: str | None = None) -> Purch
 
 
 # ---------------------------------------------------------------- products
+
+
+def may_edit_products(user: User) -> bool:
+    """Owners and managers change the catalogue; everybody may read it."""
+    return bool(user.is_authenticated and user.is_active and user.sees_all_customers)
 
 
 def _errors_of(e: ValidationError) -> dict[str, list[str]]:

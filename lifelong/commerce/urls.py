@@ -1,4 +1,27 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from lifelong.commerce import views
 
 app_name = "commerce"
-urlpatterns: list = []
+urlpatterns = [
+    path("products/", views.products, name="products"),
+    path("products/new/", views.product_new, name="product_new"),
+    path("products/<int:product_id>/edit/", views.product_edit, name="product_edit"),
+    path(
+        "products/<int:product_id>/versions/new/",
+        views.version_new,
+        name="product_version_new",
+    ),
+    path(
+        "products/<int:product_id>/versions/<int:version_id>/edit/",
+        views.version_edit,
+        name="product_version_edit",
+    ),
+    path("customers/<int:customer_id>/purchases/", views.history, name="history"),
+    path("customers/<int:customer_id>/purchases/new/", views.record, name="record"),
+    path(
+        "customers/<int:customer_id>/purchases/<int:purchase_id>/delete/",
+        views.delete,
+        name="delete",
+    ),
+]
