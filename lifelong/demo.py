@@ -7,6 +7,16 @@ the services keep them: Customer.sort_name, the SearchTerm rows and last_touched
 
 The people, companies and addresses are made up; email addresses use the reserved
 example.* domains, so nothing is ever sent to a real mailbox.
+
+The business sells office technology: printers and conference cameras in successive
+models, workplace software releases, service plans, supplies, installation. Purchases
+follow the story the value models (BG/NBD, Gamma-Gamma) tell, so they have realistic
+data to fit: each customer buys at their own rate, drawn from a gamma distribution, as a
+Poisson process; after each purchase they stop for good with their own probability,
+drawn from a beta distribution; what they spend per purchase is gamma distributed
+around their own mean, itself gamma distributed across customers. Former customers have
+stopped buying; prospects have bought nothing. Purchases come from their own random
+stream, so adding them left the customers of a seed as they were.
 """
 
 from __future__ import annotations
@@ -16,12 +26,15 @@ import random
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
 from lifelong.accounts.models import Business, Role, User
+from lifelong.commerce.models import Channel as PurchaseChannel
+from lifelong.commerce.models import Product, ProductVersion, Purchase, PurchaseLine
 from lifelong.customers.models import (
     AnswerKind,
     Customer,
@@ -429,6 +442,7 @@ class DemoResult:
     users: list[User]
     login_user: User | None
     password_is_demo: bool
+    purchases: int = 0
 
 
 # ---------------------------------------------------------------- users
@@ -456,6 +470,7 @@ def ensure_demo_users() -> list[User]:
         business.sender_name = "Eva at Lindqvist & Partners"
         business.sender_email = "hello@lindqvist.example"
         business.postal_address = "Storgatan 12\n111 22 Stockholm\nSweden"
+        business.currency = "SEK"
         business.save()
     return users
 
@@ -639,6 +654,150 @@ class _Generator:
         return answers
 
 
+# ---------------------------------------------------------------- products and purchases
+
+# (name, SKU, category, versions as (label, released this many days before today; None:
+# undated), how often it is in a purchase line, largest quantity in a line)
+DEMO_PRODUCTS: list[tuple[str, str, str, list[tuple[str, int | None]], int, int]] = [
+    ("Office printer", "PRN", "Hardware", [("P5", 1600), ("P6", 900), ("P7", 200)], 8, 2),
+    ("Conference camera", "CAM", "Hardware", [("C200", 1500), ("C300", 720), ("C400", 100)], 6, 2),
+    ("Workplace software", "WPS", "Software",
+     [("Release 7", 1300), ("Release 8", 780), ("Release 9", 330)], 12, 10),
+    ("Service plan", "SVC", "Service", [("Standard", 2000), ("Plus", 400)], 14, 1),
+    ("Toner and paper", "SUP", "Supplies", [("Standard", None)], 45, 6),
+    ("Installation and training", "INS", "Service", [("Half day", None)], 10, 2),
+]  # fmt: skip
+_PURCHASE_CHANNELS = [
+    (PurchaseChannel.STORE, 25), (PurchaseChannel.ONLINE, 35), (PurchaseChannel.PHONE, 12),
+    (PurchaseChannel.FIELD, 23), (PurchaseChannel.OTHER, 5),
+]  # fmt: skip
+PURCHASE_YEARS = 3
+# BG/NBD, in days: the purchase rate lambda ~ Gamma(r, rate alpha) (mean r / alpha, about
+# 3 a year), the drop-out probability after each purchase p ~ Beta(a, b) (mean 1/6).
+BG_R, BG_ALPHA, BG_A, BG_B = 0.75, 90.0, 1.0, 5.0
+# Gamma-Gamma: a customer's spend per purchase ~ Gamma(p, rate nu), nu ~ Gamma(q, rate
+# gamma): about 4,000 (SEK) on average across customers, p gamma / (q - 1).
+GG_P, GG_Q, GG_GAMMA = 6.0, 4.0, 2000.0
+_CENT = Decimal("0.01")
+
+
+def ensure_demo_products(today: dt.date) -> list[tuple[list[ProductVersion], int, int]]:
+    """The demo catalogue (created when missing, found by SKU otherwise): per product its
+    versions oldest first, each superseding the one before, its weight and top quantity."""
+    catalogue = []
+    for name, sku, category, versions, weight, top in DEMO_PRODUCTS:
+        product, _ = Product.objects.get_or_create(
+            sku=sku, defaults={"name": name, "category": category}
+        )
+        made: list[ProductVersion] = []
+        for label, days in versions:
+            released = today - dt.timedelta(days=days) if days is not None else None
+            version, _ = ProductVersion.objects.get_or_create(
+                product=product,
+                label=label,
+                defaults={"released_on": released, "supersedes": made[-1] if made else None},
+            )
+            made.append(version)
+        catalogue.append((made, weight, top))
+    return catalogue
+
+
+class _Purchases:
+    """Purchase histories, one customer at a time, from their own random stream."""
+
+    def __init__(self, seed: int, today: dt.date, currency: str) -> None:
+        self.rng = random.Random(f"lifelong-demo-purchases-{seed}")
+        self.today = today
+        self.currency = currency
+        self.catalogue = ensure_demo_products(today)
+        self.anchor = dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
+        self.window = PURCHASE_YEARS * 365
+
+    def history(self, customer: Customer) -> list[tuple[Purchase, list[PurchaseLine]]]:
+        """The customer's purchases over the last three years, oldest first."""
+        rng = self.rng
+        # Drawn for everybody, so one customer's status leaves the next one's draws alone.
+        rate = rng.gammavariate(BG_R, 1 / BG_ALPHA)  # purchases a day
+        drop = rng.betavariate(BG_A, BG_B)
+        nu = rng.gammavariate(GG_Q, 1 / GG_GAMMA)
+        stopped_days_ago = rng.uniform(200, 900)
+        if customer.status == Status.PROSPECT or rate <= 0:
+            return []
+        # Days before today: the start of the window, or the day they became a customer.
+        start = float(self.window)
+        trial = False
+        if customer.became_customer_on is not None:
+            since = (self.today - customer.became_customer_on).days
+            if since < self.window:
+                start, trial = float(since), True  # their first purchase made them one
+        end = stopped_days_ago if customer.status == Status.FORMER else 0.0
+        days: list[float] = []
+        t = start if trial else start - rng.expovariate(rate)
+        while t > end:
+            days.append(t)
+            if rng.random() < drop:
+                break  # gone for good, as the BG/NBD story has it
+            t -= rng.expovariate(rate)
+        return [self._purchase(customer, ago, nu) for ago in days]
+
+    def _purchase(
+        self, customer: Customer, days_ago: float, nu: float
+    ) -> tuple[Purchase, list[PurchaseLine]]:
+        rng = self.rng
+        day = self.anchor - dt.timedelta(days=int(days_ago) + 1)
+        when = day + dt.timedelta(hours=rng.randint(7, 16), minutes=rng.randrange(60))
+        spend = Decimal(str(max(rng.gammavariate(GG_P, 1 / nu), 20.0))).quantize(_CENT)
+        count = rng.choices([1, 2, 3], weights=[60, 30, 10])[0]
+        shares = [rng.gammavariate(1.0, 1.0) for _ in range(count)]
+        amounts = [(spend * Decimal(str(s / sum(shares)))).quantize(_CENT) for s in shares]
+        amounts[-1] = spend - sum(amounts[:-1])
+        if amounts[-1] < 0:  # rounding took the last cent: give it to one line
+            amounts = [spend] + [Decimal("0.00")] * (count - 1)
+        lines = []
+        for amount in amounts:
+            versions, _, top = rng.choices(
+                self.catalogue, weights=[w for _, w, _ in self.catalogue]
+            )[0]
+            lines.append(
+                PurchaseLine(
+                    customer=customer,
+                    product_version=self._version(versions, day.date()),
+                    quantity=rng.randint(1, top),
+                    amount=amount,
+                )
+            )
+        purchase = Purchase(
+            customer=customer,
+            occurred_at=when,
+            total=spend,
+            currency=self.currency,
+            channel=_weighted(rng, _PURCHASE_CHANNELS),
+            created_at=when,
+        )
+        return purchase, lines
+
+    def _version(self, versions: list[ProductVersion], day: dt.date) -> ProductVersion:
+        """Mostly the newest model out on that day; now and then the one before it."""
+        out = [v for v in versions if v.released_on is None or v.released_on <= day]
+        if not out:
+            return versions[0]
+        if len(out) > 1 and self.rng.random() < 0.2:
+            return out[-2]
+        return out[-1]
+
+    def write(self, customers: list[Customer]) -> int:
+        """Generate and store the purchases of `customers` (saved already); how many."""
+        made = [pair for c in customers for pair in self.history(c)]
+        Purchase.objects.bulk_create([p for p, _ in made], batch_size=500)
+        lines = []
+        for purchase, purchase_lines in made:
+            for line in purchase_lines:
+                line.purchase = purchase
+                lines.append(line)
+        PurchaseLine.objects.bulk_create(lines, batch_size=500)
+        return len(made)
+
+
 def _batches(total: int, size: int) -> Iterator[int]:
     while total > 0:
         yield min(size, total)
@@ -653,14 +812,19 @@ def generate(
     today: dt.date | None = None,
     progress: bool | None = None,
     batch_size: int = 500,
+    purchases: bool = True,
 ) -> DemoResult:
-    """Create the demo users (if missing) and `customers` new customers with their history.
+    """Create the demo users (if missing) and `customers` new customers with their history,
+    purchases included unless `purchases` is False.
 
     `progress` None shows a bar only on a terminal. Deterministic for `seed` and `today`.
     """
     rng = random.Random(seed)
     users = ensure_demo_users()
-    gen = _Generator(rng, users, today or timezone.now().date())
+    today = today or timezone.now().date()
+    gen = _Generator(rng, users, today)
+    buyer = _Purchases(seed, today, Business.get().currency) if purchases else None
+    bought = 0
     created: list[Customer] = []
     through = Customer.tags.through
     with tqdm(
@@ -702,6 +866,8 @@ def generate(
             Relative.objects.bulk_create(relatives)
             ProfileAnswer.objects.bulk_create(answers)
             Touch.objects.bulk_create(all_touches)
+            if buyer is not None:
+                bought += buyer.write(batch)
             created.extend(batch)
             bar.update(size)
     _add_referrals(rng, created)
@@ -711,6 +877,7 @@ def generate(
         users=users,
         login_user=user,
         password_is_demo=bool(user and user.check_password(DEMO_PASSWORD)),
+        purchases=bought,
     )
 
 
