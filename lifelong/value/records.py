@@ -17,47 +17,6 @@ class Tier(models.TextChoices):
     C = "C", "C"
 
 
-class ValueSnapshot(models.Model):
-    """A customer's value as of the last refresh; only customers with purchases have one.
-
-    p_alive, expected_purchases_90d and the clv_* figures are null when the refresh had
-    too little data for a model (ValueFit.skipped says why); revenue, RFM and tier are
-    always there. Money is in the business's currency.
-    """
-
-    customer = models.OneToOneField(
-        Customer, on_delete=models.CASCADE, primary_key=True, related_name="value"
-    )
-    computed_at = models.DateTimeField(default=timezone.now)
-    model = models.CharField(max_length=20, blank=True, help_text="Empty when no model ran.")
-    p_alive = models.FloatField("P(alive)", null=True)
-    expected_purchases_90d = models.FloatField(null=True)
-    expected_spend = models.FloatField(null=True, help_text="Per purchase, from Gamma-Gamma.")
-    clv_1y = models.FloatField("CLV 1 year", null=True)
-    clv_2y = models.FloatField("CLV 2 years", null=True)
-    clv_10y = models.FloatField("CLV 10 years", null=True)
-    revenue = models.DecimalField(max_digits=16, decimal_places=2)
-    purchase_count = models.PositiveIntegerField()
-    purchase_days = models.PositiveIntegerField(help_text="Days with a purchase (x + 1).")
-    first_purchase_on = models.DateField()
-    last_purchase_on = models.DateField()
-    recency_score = models.PositiveSmallIntegerField()
-    frequency_score = models.PositiveSmallIntegerField()
-    monetary_score = models.PositiveSmallIntegerField()
-    rfm_cell = models.CharField("RFM cell", max_length=3)
-    tier = models.CharField(max_length=1, choices=Tier.choices)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["tier", "clv_2y"], name="value_tier_clv"),
-            models.Index(fields=["clv_2y"], name="value_clv_2y"),
-            models.Index(fields=["recency_score", "frequency_score"], name="value_rf"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.customer_id}: tier {self.tier}"
-
-
 class ValueFit(models.Model):
     """One refresh (or a `value fit`): the models' parameters and how they fitted.
 
@@ -88,6 +47,51 @@ class ValueFit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model or 'no model'} until {self.until}"
+
+
+class ValueSnapshot(models.Model):
+    """A customer's value as of the last refresh; only customers with purchases have one.
+
+    p_alive, expected_purchases_90d and the clv_* figures are null when the refresh had
+    too little data for a model (ValueFit.skipped says why); revenue, RFM and tier are
+    always there. Money is in the business's currency.
+    """
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="value"
+    )
+    computed_at = models.DateTimeField(default=timezone.now)
+    fit = models.ForeignKey(
+        ValueFit, null=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The refresh that wrote it.",
+    )  # fmt: skip
+    model = models.CharField(max_length=20, blank=True, help_text="Empty when no model ran.")
+    p_alive = models.FloatField("P(alive)", null=True)
+    expected_purchases_90d = models.FloatField(null=True)
+    expected_spend = models.FloatField(null=True, help_text="Per purchase, from Gamma-Gamma.")
+    clv_1y = models.FloatField("CLV 1 year", null=True)
+    clv_2y = models.FloatField("CLV 2 years", null=True)
+    clv_10y = models.FloatField("CLV 10 years", null=True)
+    revenue = models.DecimalField(max_digits=16, decimal_places=2)
+    purchase_count = models.PositiveIntegerField()
+    purchase_days = models.PositiveIntegerField(help_text="Days with a purchase (x + 1).")
+    first_purchase_on = models.DateField()
+    last_purchase_on = models.DateField()
+    recency_score = models.PositiveSmallIntegerField()
+    frequency_score = models.PositiveSmallIntegerField()
+    monetary_score = models.PositiveSmallIntegerField()
+    rfm_cell = models.CharField("RFM cell", max_length=3)
+    tier = models.CharField(max_length=1, choices=Tier.choices)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tier", "clv_2y"], name="value_tier_clv"),
+            models.Index(fields=["clv_2y"], name="value_clv_2y"),
+            models.Index(fields=["recency_score", "frequency_score"], name="value_rf"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: tier {self.tier}"
 
 
 class AliveHistory(models.Model):

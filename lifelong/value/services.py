@@ -182,22 +182,39 @@ def _spend(
 def _clv(
     pm: PurchaseModel, params: dict, summary: CustomerSummary, spend: np.ndarray, rate: float
 ) -> dict[float, np.ndarray]:
-    """CLV per horizon, evaluated once per distinct (x, t_x, T): many customers share one."""
+    """CLV per horizon in CLV_YEARS: spend times discounted expected purchases.
+
+    In all three purchase models E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) · B(t; x, T),
+    where the bracket B does not depend on t_x; so the expensive part, B on every period
+    end, runs once per distinct (x, T) and P(alive) once per customer. B is read off the
+    library as E / P(alive) at t_x = T (t_x = 0 when x = 0).
+    """
+    pairs = np.stack([summary.x, summary.T], axis=1)
+    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    ux, uT = unique.T
+    ut_x = np.where(ux > 0, uT, 0.0)
+    alive_at_t_x = pm.p_alive(params, ux, ut_x, uT)
+    if np.all(alive_at_t_x > 1e-250):
+        p_alive = pm.p_alive(params, summary.x, summary.t_x, summary.T)
+
+        def bracket(t: np.ndarray) -> np.ndarray:
+            return pm.expected(params, t, ux, ut_x, uT) / alive_at_t_x
+
+        per_unit = clv_by_horizon(
+            bracket, np.ones(ux.size), years=CLV_YEARS, unit_days=UNIT_DAYS,
+            annual_discount_rate=rate,
+        )  # fmt: skip
+        return {y: spend * p_alive * v[inverse] for y, v in per_unit.items()}
+    # P(alive) underflows at t_x = T for someone (Pareto/NBD with a huge x): per customer.
     rows = np.stack([summary.x, summary.t_x, summary.T], axis=1)
     unique, inverse = np.unique(rows, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     ux, ut, uT = unique.T
-
-    def expected(t: np.ndarray) -> np.ndarray:
-        return pm.expected(params, t, ux, ut, uT)
-
     per_unit = clv_by_horizon(
-        expected,
-        np.ones(ux.size),
-        years=CLV_YEARS,
-        unit_days=UNIT_DAYS,
-        annual_discount_rate=rate,
-    )
+        lambda t: pm.expected(params, t, ux, ut, uT), np.ones(ux.size), years=CLV_YEARS,
+        unit_days=UNIT_DAYS, annual_discount_rate=rate,
+    )  # fmt: skip
     return {y: spend * v[inverse] for y, v in per_unit.items()}
 
 
@@ -281,7 +298,7 @@ def refresh_values(
             skipped=" ".join(notes),
         )
         _write_snapshots(
-            now, summary, record.model, p_alive, expected_90d, spend, clv,
+            now, record, summary, p_alive, expected_90d, spend, clv,
             recency, frequency, monetary, tiers,
         )  # fmt: skip
         if p_alive is not None:
@@ -309,8 +326,8 @@ def _opt(values: np.ndarray | None, i: int) -> float | None:
 
 def _write_snapshots(
     now: dt.datetime,
+    record: ValueFit,
     summary: CustomerSummary,
-    model: str,
     p_alive: np.ndarray | None,
     expected_90d: np.ndarray | None,
     spend: np.ndarray | None,
@@ -330,7 +347,8 @@ def _write_snapshots(
             ValueSnapshot(
                 customer_id=int(summary.customer_ids[i]),
                 computed_at=now,
-                model=model,
+                fit=record,
+                model=record.model,
                 p_alive=_opt(p_alive, i),
                 expected_purchases_90d=_opt(expected_90d, i),
                 expected_spend=_opt(spend, i),
@@ -354,7 +372,7 @@ def _write_snapshots(
             batch, update_conflicts=True, unique_fields=["customer"], update_fields=fields
         )
     # Customers whose purchases are gone (or who are gone) keep no stale figures.
-    ValueSnapshot.objects.exclude(computed_at=now).delete()
+    ValueSnapshot.objects.exclude(fit=record).delete()
 
 
 def _write_history(month: dt.date, customer_ids: np.ndarray, p_alive: np.ndarray) -> None:

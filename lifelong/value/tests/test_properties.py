@@ -4,7 +4,7 @@ analytic gradients that agree with finite differences, for random valid inputs."
 import os
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lifelong.value.models import bgbb as bgbb_module
@@ -53,6 +53,9 @@ settings.load_profile("value")
 
 
 @given(st.tuples(positive, positive, positive, positive), histories())
+# Where a' < 0 and z -> 1 the expectation switches from the series to tanh-sinh
+# quadrature, which agrees with it to ~2e-7 relative: the tolerance below allows that.
+@example(values=(31.0, 1.0, 31.0, 0.5), history=(142, 1.0, 1.0))
 def test_bgnbd_family_is_finite_and_bounded(values, history):
     params = params4(("r", "alpha", "a", "b"), values)
     for loglik, p_alive, expected in (
@@ -66,7 +69,7 @@ def test_bgnbd_family_is_finite_and_bounded(values, history):
         assert np.isfinite(e).all()
         assert e[0] == 0.0
         assert (e >= 0).all()
-        assert (np.diff(e) >= -1e-7 * (1.0 + e[1:])).all()
+        assert (np.diff(e) >= -1e-6 * (1.0 + e[1:])).all()
 
 
 @given(st.tuples(positive, positive, positive, positive), histories())
