@@ -15,7 +15,13 @@ from lifelong.commerce.models import Channel, Product, ProductVersion
 
 
 class PurchaseForm(forms.Form):
-    """Record a purchase: a day, an amount, and optionally what was bought."""
+    """Record a purchase: a day, an amount, and optionally what was bought.
+
+    Its fields are prefixed ("purchase-channel"), as the customer page holds the touch
+    form too, which also has a channel.
+    """
+
+    prefix = "purchase"
 
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = forms.CharField(

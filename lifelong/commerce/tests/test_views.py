@@ -47,7 +47,7 @@ def purchase_data(**overrides) -> dict:
         "quantity": "1",
     }
     data.update(overrides)
-    return data
+    return {f"purchase-{name}": value for name, value in data.items()}
 
 
 # ---------------------------------------------------------------- the panel
@@ -60,7 +60,7 @@ def test_the_panel_is_on_the_customer_page_after_the_timeline(rep_client, custom
     assert "Record a purchase" in html
     assert html.index("Log a touch") < html.index("<h2>Purchases</h2>")
     assert 'value="2025-03-14"' in html  # today in the business's zone
-    assert 'name="currency"' in html and 'value="EUR"' in html
+    assert 'name="purchase-currency"' in html and 'value="EUR"' in html
     assert "add products on the" in html  # no products yet: no product menu
 
 
@@ -157,7 +157,7 @@ def test_a_bad_purchase_is_shown_in_the_form(
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#record-purchase"
     body = response.content.decode()
-    error = re.search(rf'<p class="error" id="id_{field}_error">(.*?)</p>', body)
+    error = re.search(rf'<p class="error" id="id_purchase-{field}_error">(.*?)</p>', body)
     assert error and message in error.group(1), body
     assert not Purchase.objects.exists()
 
