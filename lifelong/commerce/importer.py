@@ -596,7 +596,14 @@ def _insert(model: type[Model], columns: list[str], rows: list[tuple]) -> None:
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            # COPY: one stream instead of a statement per row, many times faster.
+            names = ", ".join(quote(c) for c in columns)
+            with cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(sql, rows)
 
 
 def default_owner() -> User | None:
