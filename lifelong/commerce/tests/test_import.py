@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from conftest import make_user
 from lifelong.accounts.models import Business, Role
-from lifelong.commerce.importer import PurchaseImport, UnusableFile
+from lifelong.commerce.importer import PurchaseImport, UnusableFile, import_purchases
 from lifelong.commerce.models import Product, ProductVersion, Purchase, PurchaseLine
 from lifelong.commerce.services import add_product, add_version
 from lifelong.customers.models import Customer, SearchTerm
@@ -399,3 +399,26 @@ def test_the_exit_status_of_the_console_script(tmp_path):
     none = lifelong("import", "purchases", str(unusable), env=env)
     assert none.returncode == 2
     assert "File unusable" in none.stderr
+
+
+def test_import_purchases_as_a_function_on_cdnow_shaped_rows(known, tmp_path, owner):
+    """The value app's whole path (CSV import, SQL summary, fit) starts like this."""
+    path = tmp_path / "cdnow.csv"
+    path.write_text(
+        "customer,date,amount,quantity\n"
+        "00001,19970101,11.77,1\n"
+        "00002,19970112,12.00,1\n"
+        "00002,19970112,77.00,5\n"  # the same day twice: two purchases, merged by the summary
+        "00003,19970102,20.76,2\n"
+        "00003,19970330,20.76,2\n"
+    )
+    seen = []
+    report = import_purchases(path, create_customers=True, on_reject=seen.append)
+    assert (report.rows, report.imported, report.customers_created, seen) == (5, 5, 3, [])
+    assert report.exit_status == 0
+    three = Customer.objects.get(external_id="00003")
+    assert [p.occurred_at.date() for p in three.purchases.order_by("occurred_at")] == [
+        dt.date(1997, 1, 2),
+        dt.date(1997, 3, 30),
+    ]
+    assert Purchase.objects.filter(customer__external_id="00002").count() == 2
