@@ -794,8 +794,9 @@ def size_table(block: dict[str, Any], saved: dict[str, Any]) -> list[str]:
         + ", ".join(f"{MODELS[r['model']]} {r['load_before']:.1f}" for r in block["models"])
         + ".",
         "",
-        "| model | fit ours (s) | fit lifetimes (s) | ratio | LL ours | LL lifetimes "
-        "(our function) | \\|ΔLL\\| | predict ours (s) | predict lifetimes (s) | ratio |",
+        "| model | fit ours (s), median (best) | fit lifetimes (s) | ratio | LL ours "
+        "| LL lifetimes (our function) | \\|ΔLL\\| | predict ours (s) | predict lifetimes (s) "
+        "| ratio |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in block["models"]:
@@ -805,7 +806,8 @@ def size_table(block: dict[str, Any], saved: dict[str, Any]) -> list[str]:
         ppred, ppred_text = peer_seconds(peer, "predict")
         pll = peer.get("log_likelihood") if peer else None
         lines.append(
-            f"| {MODELS[row['model']]} | {fmt_seconds(fit)} | {pfit_text} | "
+            f"| {MODELS[row['model']]} | {fmt_seconds(fit)} "
+            f"({fmt_seconds(min(ours['fit_seconds']))}) | {pfit_text} | "
             f"{ratio(pfit, fit)} | {ours['log_likelihood']:,.2f} | "
             + (f"{pll:,.2f} | {abs(pll - ours['log_likelihood']):.1e}" if pll else "- | -")
             + f" | {fmt_seconds(pred)} | {ppred_text} | {ratio(ppred, pred)} |"
@@ -868,8 +870,14 @@ def targets(saved: dict[str, Any]) -> list[str]:
             lines.append(f"- {MODELS[model]} on 1M customers under {limit} s: not run.")
             return
         fit = median(row["ours"]["fit_seconds"]) or 0.0
+        best = min(row["ours"]["fit_seconds"])
         met = "met" if fit < limit else "**not met**"
-        lines.append(f"- {MODELS[model]} fit on 1M customers under {limit} s: {fit:.3f} s, {met}.")
+        if fit >= limit and best < limit:
+            runs = len(row["ours"]["fit_seconds"])
+            met += f" by the median (the best of the {runs} runs: {best:.3f} s)"
+        lines.append(
+            f"- {MODELS[model]} fit on 1M customers under {limit} s: median {fit:.3f} s, {met}."
+        )
 
     fit_target("bgnbd", 0.5)
     fit_target("pnbd", 5.0)
@@ -925,7 +933,12 @@ def db_section(db: Any) -> list[str]:
         return [*lines, f"Not timed: {db['waiting']}.", ""]
     mean = db[0].get("poisson_mean", 9.0)
     lines += [
-        *(s.replace("Poisson(9)", f"Poisson({mean:g})") for s in DB_METHOD),
+        *(
+            s.replace("Poisson(9)", f"Poisson({mean:g})").replace(
+                "Europe/Stockholm", db[0].get("time_zone", "?")
+            )
+            for s in DB_METHOD
+        ),
         "| database | purchases | customers | purchase days | loaded in | summary median (s) "
         "| runs (s) | load average before / after |",
         "|---|---:|---:|---:|---:|---:|---|---|",
@@ -949,7 +962,9 @@ DB_METHOD = [
     "`--db-summary` loads it first with raw `executemany` (SQLite, journal off while",
     "loading) or `COPY` (PostgreSQL) in one transaction, then runs `ANALYZE`: customers",
     "with 1 + Poisson(9) purchases each over three years (first purchases over the first",
-    "two), totals from the Gamma-Gamma CDNOW estimates. The figure is the wall-clock time",
+    "two), totals from the Gamma-Gamma CDNOW estimates, written customer by customer (a",
+    "real table grows in time order; the summary scans the whole table either way). The",
+    "business's time zone is the default, Europe/Stockholm. The figure is the wall-clock time",
     "of the whole call, rows fetched and turned into numpy arrays, median of the timed",
     "runs after one untimed run.",
     "",
@@ -984,8 +999,17 @@ FINDINGS = [
     "  100k: spends in cents hardly repeat). The px + q terms depend on x alone and the",
     "  log m terms are constants, which leaves one log per row per evaluation: arranged",
     "  that way (a prototype, not in the library) the 1M fit took 0.10 s instead of 0.22 s",
-    "  (best of 3, same optimum within 1e-8 in log-likelihood). lifetimes needs 0.31 s at",
-    "  100k and 5 s at 1M, so 10x at 100k means about 0.03 s.",
+    "  (best of 3, same optimum within 1e-8 in log-likelihood). lifetimes needs 0.3 to 0.5 s",
+    "  at 100k and 3 to 5 s at 1M, so 10x at 100k means about 0.03 to 0.05 s.",
+    "- **The BG/NBD fit target depends on the load.** In an earlier full run the same day,",
+    "  at a load average of 1.3, the 1M BG/NBD fit took 0.369 s (median of 3)",
+    "  against lifetimes' 12.8 s, MBG/NBD 0.423 s against 15.3 s, Pareto/NBD 2.15 s",
+    "  against 268 s; the run above, at 2.9, gave 0.608 s.",
+    "- **Where the SQLite summary's time goes** (10M purchases, queries run alone with",
+    "  the sqlite3 module): a full scan 2.3 s; the local day with the Stockholm offset",
+    "  CASE 5.8 s against 3.0 s for the UTC day; the inner GROUP BY (customer, UTC day)",
+    "  alone 14.8 s (a temporary B-tree over 10M rows). The rest of the 38 to 45 s is the",
+    "  outer aggregation over the 9.9M (customer, day) groups and fetching 1M rows.",
     "",
 ]
 
