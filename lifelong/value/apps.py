@@ -16,3 +16,10 @@ class ValueConfig(AppConfig):
     def import_models(self) -> None:
         self.models = self.apps.all_models[self.label]
         self.models_module = import_module(f"{self.name}.records")
+
+    def ready(self) -> None:
+        from lifelong.customers.panels import Panel, register
+        from lifelong.value.views import value_panel_context
+
+        # First in the main column: who this customer is worth comes before what they did.
+        register(Panel("value", "value/_panel.html", value_panel_context, "main", order=5))

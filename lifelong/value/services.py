@@ -18,11 +18,12 @@ from decimal import Decimal
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from scipy.stats import rankdata
 
 from lifelong.accounts.models import Business
+from lifelong.commerce.models import Purchase
 from lifelong.customers.models import Customer
 from lifelong.value.fitting import (
     MODEL_LABELS,
@@ -497,8 +498,21 @@ class Histogram:
     overflow: int
 
 
+def nice_number(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 times 10^k at or above `value` (for bins and axes)."""
+    if value <= 0 or not np.isfinite(value):
+        return 1.0
+    base = 10.0 ** np.floor(np.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if step * base >= value * (1 - 1e-9):
+            return float(step * base)
+    return float(10 * base)
+
+
 def clv_histogram(customers: QuerySet[Customer], *, bins: int = 20) -> Histogram | None:
-    """The distribution of projected two-year value; None when no snapshot has one."""
+    """The distribution of projected two-year value in at most `bins` bins of a round
+    width, up to the 99th percentile (the rest counted as overflow); None when no snapshot
+    has a projection."""
     values = np.array(
         snapshots_for(customers).exclude(clv_2y=None).values_list("clv_2y", flat=True),
         dtype=float,
@@ -506,9 +520,11 @@ def clv_histogram(customers: QuerySet[Customer], *, bins: int = 20) -> Histogram
     if values.size == 0:
         return None
     top = float(np.quantile(values, 0.99)) if values.size >= 100 else float(values.max())
-    top = top if top > 0 else 1.0
-    counts, edges = np.histogram(np.minimum(values, top), bins=bins, range=(0.0, top))
-    return Histogram(edges=edges, counts=counts, overflow=int((values > top).sum()))
+    width = nice_number(max(top, 1e-9) / bins)
+    n = max(1, int(np.ceil(top / width - 1e-9)))
+    edges = np.arange(n + 1) * width
+    counts, _ = np.histogram(np.clip(values, 0.0, edges[-1]), bins=edges)
+    return Histogram(edges=edges, counts=counts, overflow=int((values > edges[-1]).sum()))
 
 
 def rfm_grid(customers: QuerySet[Customer]) -> list[list[int]]:
@@ -549,12 +565,37 @@ def p_alive_change(customer: Customer) -> float | None:
 
 
 def model_label(key: str) -> str:
+    """BG/NBD for "bgnbd", and so on."""
     return MODEL_LABELS.get(key, key)
 
 
-def revenue_total(customers: QuerySet[Customer]) -> float:
-    return float(snapshots_for(customers).aggregate(t=Sum("revenue"))["t"] or 0)
+@dataclass(frozen=True)
+class Overview:
+    """Everything the Value page shows about `customers` (as of the last refresh)."""
+
+    n_customers: int
+    has_purchases: bool
+    fit: ValueFit | None
+    curve: ParetoCurve
+    tiers: list[TierRow]
+    histogram: Histogram | None
+    rfm: list[list[int]]
+    top: list[ValueSnapshot]
 
 
-def last_purchase_on(customers: QuerySet[Customer]) -> dt.date | None:
-    return snapshots_for(customers).aggregate(d=Max("last_purchase_on"))["d"]
+def overview(customers: QuerySet[Customer], *, top: int = 10) -> Overview:
+    """The Value page's figures for `customers` (pass customers_visible_to(user))."""
+    curve = pareto_curve(customers)
+    has_purchases = curve.n_customers > 0 or (
+        Purchase.objects.filter(customer__in=customers.order_by().values("pk")).exists()
+    )
+    return Overview(
+        n_customers=curve.n_customers,
+        has_purchases=has_purchases,
+        fit=last_fit(),
+        curve=curve,
+        tiers=tier_table(customers),
+        histogram=clv_histogram(customers),
+        rfm=rfm_grid(customers),
+        top=top_customers(customers, top),
+    )

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from lifelong.value import views
 
 app_name = "value"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("refresh/", views.refresh, name="refresh"),
+    path("holdout/", views.holdout, name="holdout"),
+]
