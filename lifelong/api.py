@@ -25,7 +25,7 @@ from lifelong.touches.api import router as touches_router
 from lifelong.value.api import router as value_router
 
 DESCRIPTION = """\
-Customers, their relatives, profile sheets and touches. Authenticate with
+Customers, their relatives, profile sheets, touches, purchases and products. Authenticate with
 `Authorization: Bearer <token>`; create a token at /accounts/tokens/ or with
 `lifelong token create NAME`. Errors are JSON with a `detail`.
 """
