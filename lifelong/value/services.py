@@ -9,15 +9,15 @@ purchases have no snapshot and no tier: tier_policy(None) gives them the floor p
 from __future__ import annotations
 
 import datetime as dt
-import logging
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from scipy.stats import rankdata
@@ -35,8 +35,6 @@ from lifelong.value.fitting import (
 from lifelong.value.models import FitResult, clv_by_horizon, gammagamma_expected_spend
 from lifelong.value.records import AliveHistory, ValueFit, ValueSnapshot
 from lifelong.value.summary import CustomerSummary, customer_summary
-
-log = logging.getLogger(__name__)
 
 DEFAULTS = {
     "model": "bgnbd",
@@ -57,7 +55,7 @@ CONTACT_FLOOR_DAYS = 30
 UNIT = "weeks"
 UNIT_DAYS = 7.0
 CLV_YEARS = (1, 2, 10)
-BATCH = 1000
+BATCH = 5000
 
 
 def value_settings() -> dict:
@@ -321,8 +319,34 @@ def _finite(values: dict[str, float]) -> dict[str, float | None]:
     return {k: (v if np.isfinite(v) else None) for k, v in values.items()}
 
 
-def _opt(values: np.ndarray | None, i: int) -> float | None:
-    return None if values is None else float(values[i])
+def _column(values: np.ndarray | None, n: int) -> list:
+    """A column as Python values (None throughout when the model was skipped)."""
+    return [None] * n if values is None else np.asarray(values, dtype=float).tolist()
+
+
+def _upsert(
+    model: type[models.Model],
+    fields: list[str],
+    rows: Iterable[tuple],
+    conflict: list[str],
+) -> None:
+    """INSERT … ON CONFLICT (conflict) DO UPDATE the other fields, by executemany in
+    batches: one statement for many rows, where bulk_create would send a query per 45
+    rows on SQLite (its 999-parameter limit) and spend most of a large refresh compiling
+    them. Values must already be adapted for the database (connection.ops.adapt_*)."""
+    qn = connection.ops.quote_name
+    columns = [model._meta.get_field(f).column for f in fields]
+    keys = {model._meta.get_field(f).column for f in conflict}
+    sets = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in columns if c not in keys)
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(qn(c) for c in keys)}) DO UPDATE SET {sets}"
+    )
+    rows = iter(rows)
+    with connection.cursor() as cursor:
+        while batch := list(itertools.islice(rows, BATCH)):
+            cursor.executemany(sql, batch)
 
 
 def _write_snapshots(
@@ -338,59 +362,50 @@ def _write_snapshots(
     monetary: np.ndarray,
     tiers: np.ndarray,
 ) -> None:
-    """Upsert a snapshot per summarised customer in batches; delete everybody else's."""
-    first = summary.first.astype(object)
-    last = summary.last.astype(object)
-    clv1, clv2, clv10 = (clv.get(y) for y in CLV_YEARS)
-    fields = [f.name for f in ValueSnapshot._meta.concrete_fields if f.name != "customer"]
-    for start in range(0, len(summary), BATCH):
-        batch = [
-            ValueSnapshot(
-                customer_id=int(summary.customer_ids[i]),
-                computed_at=now,
-                fit=record,
-                model=record.model,
-                p_alive=_opt(p_alive, i),
-                expected_purchases_90d=_opt(expected_90d, i),
-                expected_spend=_opt(spend, i),
-                clv_1y=_opt(clv1, i),
-                clv_2y=_opt(clv2, i),
-                clv_10y=_opt(clv10, i),
-                revenue=Decimal(f"{summary.revenue[i]:.2f}"),
-                purchase_count=int(summary.purchases[i]),
-                purchase_days=int(summary.x[i]) + 1,
-                first_purchase_on=first[i],
-                last_purchase_on=last[i],
-                recency_score=int(recency[i]),
-                frequency_score=int(frequency[i]),
-                monetary_score=int(monetary[i]),
-                rfm_cell=f"{recency[i]}{frequency[i]}{monetary[i]}",
-                tier=tiers[i],
-            )
-            for i in range(start, min(start + BATCH, len(summary)))
-        ]
-        ValueSnapshot.objects.bulk_create(
-            batch, update_conflicts=True, unique_fields=["customer"], update_fields=fields
-        )
+    """Upsert a snapshot per summarised customer; delete everybody else's."""
+    ops = connection.ops
+    n = len(summary)
+    when = ops.adapt_datetimefield_value(now)
+    first = [ops.adapt_datefield_value(d) for d in summary.first.astype(object)]
+    last = [ops.adapt_datefield_value(d) for d in summary.last.astype(object)]
+    revenue = [
+        ops.adapt_decimalfield_value(Decimal(f"{v:.2f}"), 16, 2) for v in summary.revenue.tolist()
+    ]
+    r, f, m = recency.tolist(), frequency.tolist(), monetary.tolist()
+    columns = {
+        "customer": summary.customer_ids.tolist(),
+        "computed_at": [when] * n,
+        "fit": [record.pk] * n,
+        "model": [record.model] * n,
+        "p_alive": _column(p_alive, n),
+        "expected_purchases_90d": _column(expected_90d, n),
+        "expected_spend": _column(spend, n),
+        "clv_1y": _column(clv.get(1), n),
+        "clv_2y": _column(clv.get(2), n),
+        "clv_10y": _column(clv.get(10), n),
+        "revenue": revenue,
+        "purchase_count": summary.purchases.tolist(),
+        "purchase_days": (summary.x.astype(np.int64) + 1).tolist(),
+        "first_purchase_on": first,
+        "last_purchase_on": last,
+        "recency_score": r,
+        "frequency_score": f,
+        "monetary_score": m,
+        "rfm_cell": [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
+        "tier": [str(t) for t in tiers],
+    }
+    _upsert(ValueSnapshot, list(columns), zip(*columns.values(), strict=True), ["customer"])
     # Customers whose purchases are gone (or who are gone) keep no stale figures.
     ValueSnapshot.objects.exclude(fit=record).delete()
 
 
 def _write_history(month: dt.date, customer_ids: np.ndarray, p_alive: np.ndarray) -> None:
     """This month's P(alive) per customer; a later refresh in the month overwrites it."""
-    for start in range(0, customer_ids.size, BATCH):
-        batch = [
-            AliveHistory(customer_id=int(c), month=month, p_alive=float(p))
-            for c, p in zip(
-                customer_ids[start : start + BATCH], p_alive[start : start + BATCH], strict=True
-            )
-        ]
-        AliveHistory.objects.bulk_create(
-            batch,
-            update_conflicts=True,
-            unique_fields=["customer", "month"],
-            update_fields=["p_alive"],
-        )
+    month_value = connection.ops.adapt_datefield_value(month)
+    rows = (
+        (c, month_value, p) for c, p in zip(customer_ids.tolist(), p_alive.tolist(), strict=True)
+    )
+    _upsert(AliveHistory, ["customer", "month", "p_alive"], rows, ["customer", "month"])
 
 
 # ------------------------------------------------------------------ reading
