@@ -570,13 +570,14 @@ def snapshot_for(customer: Customer) -> ValueSnapshot | None:
 
 
 def p_alive_change(customer: Customer) -> float | None:
-    """P(alive) this month minus last month's, or None without both."""
-    rows = list(
-        AliveHistory.objects.filter(customer=customer)
-        .order_by("-month")[:2]
-        .values_list("p_alive", flat=True)
-    )
-    return rows[0] - rows[1] if len(rows) == 2 else None
+    """P(alive) in the month of the latest refresh minus the month before's, or None
+    without both months."""
+    latest = AliveHistory.objects.filter(customer=customer).order_by("-month").first()
+    if latest is None:
+        return None
+    before = (latest.month - dt.timedelta(days=1)).replace(day=1)
+    previous = AliveHistory.objects.filter(customer=customer, month=before).first()
+    return None if previous is None else latest.p_alive - previous.p_alive
 
 
 def model_label(key: str) -> str:

@@ -111,16 +111,22 @@ def test_the_history_keeps_one_p_alive_per_customer_and_month(sixty):
     refresh_values(NOW + dt.timedelta(hours=1))
     assert AliveHistory.objects.count() == 60
     assert set(AliveHistory.objects.values_list("month", flat=True)) == {dt.date(2024, 6, 1)}
-    refresh_values(NOW + dt.timedelta(days=40))
+    c = sixty[0]
+    assert services.p_alive_change(c) is None
+    refresh_values(NOW + dt.timedelta(days=20))
     assert AliveHistory.objects.count() == 120
     assert ValueFit.objects.count() == 3
     # Without new purchases, P(alive) only falls as time passes.
-    c = sixty[0]
-    june, august = (
+    june, july = (
         AliveHistory.objects.filter(customer=c).order_by("month").values_list("p_alive", flat=True)
     )
-    assert august <= june
-    assert services.p_alive_change(c) == pytest.approx(august - june)
+    assert july <= june
+    assert services.p_alive_change(c) == pytest.approx(july - june)
+    # with a month missing in between there is no "last month" to compare with
+    AliveHistory.objects.filter(customer=c, month=dt.date(2024, 7, 1)).update(
+        month=dt.date(2024, 8, 1)
+    )
+    assert services.p_alive_change(c) is None
 
 
 def test_a_refresh_drops_the_snapshots_of_customers_without_purchases(sixty):
