@@ -13,11 +13,13 @@ from .bgnbd import (
     bgnbd_expected_unconditional,
     bgnbd_log_likelihood,
     bgnbd_p_alive,
+    bgnbd_predict,
     fit_bgnbd,
     fit_mbgnbd,
     mbgnbd_expected,
     mbgnbd_log_likelihood,
     mbgnbd_p_alive,
+    mbgnbd_predict,
     simulate_bgnbd,
 )
 from .clv import (
@@ -34,6 +36,7 @@ from .paretonbd import (
     paretonbd_expected_unconditional,
     paretonbd_log_likelihood,
     paretonbd_p_alive,
+    paretonbd_predict,
 )
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "bgnbd_expected_unconditional",
     "bgnbd_log_likelihood",
     "bgnbd_p_alive",
+    "bgnbd_predict",
     "clv_by_horizon",
     "discounted_purchases",
     "fit_bgbb",
@@ -60,11 +64,13 @@ __all__ = [
     "mbgnbd_expected",
     "mbgnbd_log_likelihood",
     "mbgnbd_p_alive",
+    "mbgnbd_predict",
     "paretonbd_dert",
     "paretonbd_expected",
     "paretonbd_expected_unconditional",
     "paretonbd_log_likelihood",
     "paretonbd_p_alive",
+    "paretonbd_predict",
     "simulate_bgnbd",
     "summarise_transactions",
     "years_to_units",

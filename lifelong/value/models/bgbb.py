@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
-from ._fit import FitResult, as_float, build_result, unique_rows, unpack, wdot
+from ._fit import FitResult, as_float, build_result, by_unique_rows, unique_rows, unpack, wdot
 
 NAMES = ("alpha", "beta", "gamma", "delta")
 
@@ -78,17 +78,22 @@ def _terms(al, be, ga, de, x, t_x, n, grad):
 def bgbb_log_likelihood(params: Mapping[str, float], x, t_x, n) -> np.ndarray:
     """Per-customer BG/BB log-likelihood (FHS10, the likelihood of (x, t_x, n)), summed in
     log space (lifetimes sums the beta functions themselves, which underflow once n
-    reaches the hundreds)."""
+    reaches the hundreds). Evaluated once per distinct (x, t_x, n)."""
     al, be, ga, de = unpack(params, NAMES)
-    x, t_x, n = _check(x, t_x, n)
-    return _terms(al, be, ga, de, x, t_x, n, False)[0]
+
+    def rows(x, t_x, n):
+        x, t_x, n = _check(x, t_x, n)
+        return _terms(al, be, ga, de, x, t_x, n, False)[0]
+
+    return by_unique_rows(rows, (x, t_x, n))
 
 
 def fit_bgbb(x, t_x, n, weights=None) -> FitResult:
     """Maximum likelihood BG/BB (FHS10 likelihood) on log-parameters, analytic gradient;
     rows compressed to unique (x, t_x, n)."""
-    x, t_x, n = _check(x, t_x, n)
-    (ux, ut, un), w, _ = unique_rows(x, t_x, n, weights=weights)
+    x, t_x, n = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, n)))
+    (ux, ut, un), w, _ = unique_rows(x.ravel(), t_x.ravel(), n.ravel(), weights=weights)
+    ux, ut, un = _check(ux, ut, un)
 
     def loglik_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
         ll, g = _terms(*np.exp(theta), ux, ut, un, True)
@@ -97,32 +102,28 @@ def fit_bgbb(x, t_x, n, weights=None) -> FitResult:
     return build_result("bgbb", NAMES, loglik_grad, np.zeros(4), float(w.sum()), ux.size)
 
 
-def bgbb_p_alive(params: Mapping[str, float], x, t_x, n) -> np.ndarray:
-    """P(alive at opportunity n + 1 | x, t_x, n), FHS10 appendix eq. (A10):
-
-    B(al+x, be+n-x)/B(al,be) · B(ga, de+n+1)/B(ga,de) / L(al, be, ga, de | x, t_x, n).
-    """
-    al, be, ga, de = unpack(params, NAMES)
-    x, t_x, n = _check(x, t_x, n)
+def _p_alive_rows(al, be, ga, de, x, t_x, n):
     ll = _terms(al, be, ga, de, x, t_x, n, False)[0]
     num = betaln(al + x, be + n - x) - betaln(al, be) + betaln(ga, de + n + 1) - betaln(ga, de)
     return np.exp(np.minimum(num - ll, 0.0))
 
 
-def bgbb_expected(params: Mapping[str, float], n_star, x, t_x, n) -> np.ndarray:
-    """Expected transactions in the next n_star opportunities given (x, t_x, n), FHS10
-    eq. (13):
+def bgbb_p_alive(params: Mapping[str, float], x, t_x, n) -> np.ndarray:
+    """P(alive at opportunity n + 1 | x, t_x, n), FHS10 appendix eq. (A10):
 
-    E = B(al+x+1, be+n-x)/B(al,be) · delta/(gamma-1) · Gamma(ga+de)/Gamma(1+de)
-        · [Gamma(1+de+n)/Gamma(ga+de+n) - Gamma(1+de+n+n*)/Gamma(ga+de+n+n*)] / L.
-    The bracket over (gamma - 1) is formed as -e^A expm1(B - A)/(gamma - 1) in logs; at
-    gamma = 1 exactly it is replaced by its limit, the digamma difference.
+    B(al+x, be+n-x)/B(al,be) · B(ga, de+n+1)/B(ga,de) / L(al, be, ga, de | x, t_x, n).
+    Evaluated once per distinct (x, t_x, n).
     """
     al, be, ga, de = unpack(params, NAMES)
-    x, t_x, n = _check(x, t_x, n)
-    n_star = np.asarray(n_star, dtype=float)
-    if np.any(n_star < 0):
-        raise ValueError("n_star must be >= 0")
+
+    def rows(x, t_x, n):
+        x, t_x, n = _check(x, t_x, n)
+        return _p_alive_rows(al, be, ga, de, x, t_x, n)
+
+    return by_unique_rows(rows, (x, t_x, n))
+
+
+def _expected_rows(al, be, ga, de, n_star, x, t_x, n):
     ll = _terms(al, be, ga, de, x, t_x, n, False)[0]
     lead = betaln(al + x + 1.0, be + n - x) - betaln(al, be) - ll
     lead = lead + np.log(de) + gammaln(ga + de) - gammaln(1.0 + de)
@@ -135,3 +136,25 @@ def bgbb_expected(params: Mapping[str, float], n_star, x, t_x, n) -> np.ndarray:
         return np.exp(lead) * bracket
     bracket = -np.exp(big_a) * np.expm1(big_b - big_a) / (ga - 1.0)
     return np.exp(lead) * bracket
+
+
+def bgbb_expected(params: Mapping[str, float], n_star, x, t_x, n) -> np.ndarray:
+    """Expected transactions in the next n_star opportunities given (x, t_x, n), FHS10
+    eq. (13):
+
+    E = B(al+x+1, be+n-x)/B(al,be) · delta/(gamma-1) · Gamma(ga+de)/Gamma(1+de)
+        · [Gamma(1+de+n)/Gamma(ga+de+n) - Gamma(1+de+n+n*)/Gamma(ga+de+n+n*)] / L.
+    The bracket over (gamma - 1) is formed as -e^A expm1(B - A)/(gamma - 1) in logs; at
+    gamma = 1 exactly it is replaced by its limit, the digamma difference. Evaluated once
+    per distinct (x, t_x, n).
+    """
+    al, be, ga, de = unpack(params, NAMES)
+    n_star = np.asarray(n_star, dtype=float)
+    if np.any(n_star < 0):
+        raise ValueError("n_star must be >= 0")
+
+    def rows(n_star, x, t_x, n):
+        x, t_x, n = _check(x, t_x, n)
+        return _expected_rows(al, be, ga, de, n_star, x, t_x, n)
+
+    return by_unique_rows(rows, (x, t_x, n), t=n_star)

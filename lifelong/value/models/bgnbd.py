@@ -19,7 +19,16 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.special import betaln, digamma, expit, exprel, gammaln, logsumexp
 
-from ._fit import FitResult, as_float, build_result, codes, unique_rows, unpack, wdot
+from ._fit import (
+    FitResult,
+    as_float,
+    build_result,
+    by_unique_rows,
+    codes,
+    unique_rows,
+    unpack,
+    wdot,
+)
 from ._special import hyp2f1_tail
 
 NAMES = ("r", "alpha", "a", "b")
@@ -135,9 +144,21 @@ def _total_loglik_grad(theta, ux, x_of, t_of, T_of, ut, uT, w, w_x, modified):
     return total, g * np.exp(theta)
 
 
+def _unique_checked(x, t_x, T, weights):
+    """The distinct (x, t_x, T) rows and their total weights, checked as _check does (on
+    the distinct rows only, the same verdict for less work)."""
+    x, t_x, T = np.broadcast_arrays(
+        *(np.atleast_1d(np.asarray(v, dtype=float)) for v in (x, t_x, T))
+    )
+    if weights is not None:
+        weights = np.broadcast_to(np.asarray(weights, dtype=float), x.shape).ravel()
+    (rx, rt, rT), w, _ = unique_rows(x.ravel(), t_x.ravel(), T.ravel(), weights=weights)
+    rx, rt, rT = _check(rx, rt, rT)
+    return (rx, rt, rT), w
+
+
 def _fit(model: str, modified: bool, x, t_x, T, weights) -> FitResult:
-    x, t_x, T = _check(x, t_x, T)
-    (rx, rt, rT), w, _ = unique_rows(x, t_x, T, weights=weights)
+    (rx, rt, rT), w = _unique_checked(x, t_x, T, weights)
     ux, x_of = codes(rx)
     ut, t_of = codes(rt)
     uT, T_of = codes(rT)
@@ -176,27 +197,84 @@ def _log_odds_dead(r, alpha, a, b, x, t_x, T, modified):
     return np.where(has_second, lo, -np.inf)
 
 
+def _times(t: object) -> np.ndarray:
+    t = np.asarray(t, dtype=float)
+    if np.any(t < 0) or not np.all(np.isfinite(t)):
+        raise ValueError("t must be finite and >= 0")
+    return t
+
+
+def _p_alive_rows(r, alpha, a, b, modified, x, t_x, T):
+    x, t_x, T = _check(x, t_x, T)
+    return expit(-_log_odds_dead(r, alpha, a, b, x, t_x, T, modified))
+
+
+def _predict_rows(r, alpha, a, b, modified, t, x, t_x, T):
+    """(E[Y(t) | x, t_x, T], P(alive)) on distinct rows: P(alive) per row, the bracket of
+    _expected once per distinct (x, T) (or (t, x, T) when t comes one per row)."""
+    p_alive = _p_alive_rows(r, alpha, a, b, modified, x, t_x, T)
+    shift = 1.0 if modified else 0.0
+    if t.ndim and t.shape[-1] != 1:  # one t per row
+        (pt, px, pT), _, pair = unique_rows(t, x, T, counts=False)
+    else:
+        (px, pT), _, pair = unique_rows(x, T, counts=False)
+        pt = t
+    bracket = _bracket(r, alpha, a, b, pt, px, pT, shift)
+    return bracket.take(pair, axis=-1) * p_alive, p_alive
+
+
+def _predict(params, modified, t, x, t_x, T):
+    r, alpha, a, b = unpack(params, NAMES)
+    t = _times(t)
+
+    def rows(t, x, t_x, T):
+        return _predict_rows(r, alpha, a, b, modified, t, x, t_x, T)
+
+    customers = np.broadcast_arrays(
+        *(np.atleast_1d(np.asarray(v, dtype=float)) for v in (x, t_x, T))
+    )
+    expected, p_alive = by_unique_rows(rows, customers, t=t)
+    if p_alive.shape != customers[0].shape:
+        # t spread the customers over its own axes: P(alive) for the customers alone
+        p_alive = _p_alive(params, modified, *customers)
+    return expected, p_alive
+
+
+def _p_alive(params, modified, x, t_x, T):
+    r, alpha, a, b = unpack(params, NAMES)
+
+    def rows(x, t_x, T):
+        return _p_alive_rows(r, alpha, a, b, modified, x, t_x, T)
+
+    return by_unique_rows(rows, (x, t_x, T))
+
+
 def bgnbd_p_alive(params: Mapping[str, float], x, t_x, T) -> np.ndarray:
     """P(alive at T | x, t_x, T) under BG/NBD (FHL08, note 021), as expit(-log-odds).
 
     P = 1 / (1 + 1{x>0} a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)); the power is never formed, so
-    large x cannot overflow.
+    large x cannot overflow. Evaluated once per distinct (x, t_x, T).
     """
-    r, alpha, a, b = unpack(params, NAMES)
-    x, t_x, T = _check(x, t_x, T)
-    return expit(-_log_odds_dead(r, alpha, a, b, x, t_x, T, False))
+    return _p_alive(params, False, x, t_x, T)
 
 
 def mbgnbd_p_alive(params: Mapping[str, float], x, t_x, T) -> np.ndarray:
     """P(alive at T | x, t_x, T) under MBG/NBD, BDF07 Appendix A eq. (5) (a/(b+x), no 1{x>0})."""
-    r, alpha, a, b = unpack(params, NAMES)
-    x, t_x, T = _check(x, t_x, T)
-    return expit(-_log_odds_dead(r, alpha, a, b, x, t_x, T, True))
+    return _p_alive(params, True, x, t_x, T)
 
 
 def _expected(r, alpha, a, b, t, x, t_x, T, modified):
-    """E[Y(t) | x, t_x, T]: FHL05 eq. (10) (BG/NBD) or BDF07 as corrected by Wagner &
-    Hoppe (2008) (MBG/NBD).
+    """E[Y(t) | x, t_x, T], row by row: _bracket(t, x, T) · P(alive | x, t_x, T)."""
+    shift = 1.0 if modified else 0.0
+    t = _times(t)
+    t, x, t_x, T = np.broadcast_arrays(t, x, t_x, T)
+    p_alive = expit(-_log_odds_dead(r, alpha, a, b, x, t_x, T, modified))
+    return _bracket(r, alpha, a, b, t, x, T, shift) * p_alive
+
+
+def _bracket(r, alpha, a, b, t, x, T, shift):
+    """E[Y(t) | x, t_x, T] / P(alive): FHL05 eq. (10) (BG/NBD) or BDF07 as corrected by
+    Wagner & Hoppe (2008) (MBG/NBD), which depends on (t, x, T) only.
 
     E = C/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+s; C; z)] · P(alive), with
     z = t/(alpha+T+t), C = a+b+x-1+s and s = 0 (BG/NBD) or 1 (MBG/NBD). Euler's transformation
@@ -206,12 +284,9 @@ def _expected(r, alpha, a, b, t, x, t_x, T, modified):
     u = a - 1, L = ln(1-z) and S = C [2F1 - 1]/u (hyp2f1_tail), the whole is
     E = [-C L exprel(uL) - e^(uL) S] · P(alive), finite at a = 1 and at C = 0. Where that
     series would cancel or crawl, _quadrature_bracket integrates the same bracket.
+    Returns the bracket, clipped at 0, shaped like the broadcast of t, x and T.
     """
-    shift = 1.0 if modified else 0.0
-    t = np.asarray(t, dtype=float)
-    if np.any(t < 0) or not np.all(np.isfinite(t)):
-        raise ValueError("t must be finite and >= 0")
-    t, x, t_x, T = np.broadcast_arrays(t, x, t_x, T)
+    t, x, T = np.broadcast_arrays(t, x, T)
     c = a + b + x - 1.0 + shift
     u = a - 1.0
     z = t / (alpha + T + t)
@@ -242,8 +317,7 @@ def _expected(r, alpha, a, b, t, x, t_x, T, modified):
         rows = idx[start : start + 4096]
         ratio = flat_t[rows] / (alpha + flat_T[rows])
         flat_bracket[rows] = _quadrature_bracket(r, a, b, flat_x[rows], shift, ratio)
-    p_alive = expit(-_log_odds_dead(r, alpha, a, b, x, t_x, T, modified))
-    return np.maximum(bracket, 0.0) * p_alive
+    return np.maximum(bracket, 0.0)
 
 
 # tanh-sinh nodes on (0, 1) in log form: s = k h for |s| <= 8 reaches p = exp(-4683), far
@@ -307,20 +381,29 @@ def _concentrated_bracket(r, a, b, x, shift, c):
 def bgnbd_expected(params: Mapping[str, float], t, x, t_x, T) -> np.ndarray:
     """Expected purchases in (T, T+t] for a customer with history (x, t_x, T), FHL05 eq. (10).
 
-    Computed through hyp2f1_tail after Euler's transformation (see _expected): finite for
-    any x, t_x = T and large T or t.
+    Computed through hyp2f1_tail after Euler's transformation (see _bracket): finite for
+    any x, t_x = T and large T or t. The series runs once per distinct (x, T) (with t a
+    scalar or a column of times) and P(alive) once per distinct (x, t_x, T).
     """
-    r, alpha, a, b = unpack(params, NAMES)
-    x, t_x, T = _check(x, t_x, T)
-    return _expected(r, alpha, a, b, t, x, t_x, T, False)
+    return _predict(params, False, t, x, t_x, T)[0]
 
 
 def mbgnbd_expected(params: Mapping[str, float], t, x, t_x, T) -> np.ndarray:
     """Expected purchases in (T, T+t] under MBG/NBD: BDF07 Appendix A, as corrected by
     Wagner & Hoppe (2008); computed as bgnbd_expected."""
-    r, alpha, a, b = unpack(params, NAMES)
-    x, t_x, T = _check(x, t_x, T)
-    return _expected(r, alpha, a, b, t, x, t_x, T, True)
+    return _predict(params, True, t, x, t_x, T)[0]
+
+
+def bgnbd_predict(params: Mapping[str, float], t, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
+    """(bgnbd_expected(params, t, ...), bgnbd_p_alive(params, ...)) from one pass over the
+    customers: the expectation is P(alive) times a factor of (t, x, T), so asking for
+    both costs little more than one."""
+    return _predict(params, False, t, x, t_x, T)
+
+
+def mbgnbd_predict(params: Mapping[str, float], t, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
+    """(mbgnbd_expected(params, t, ...), mbgnbd_p_alive(params, ...)), as bgnbd_predict."""
+    return _predict(params, True, t, x, t_x, T)
 
 
 def bgnbd_expected_unconditional(params: Mapping[str, float], t) -> np.ndarray:

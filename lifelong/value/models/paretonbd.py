@@ -29,9 +29,9 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.special import digamma, exprel, gammaln
 
-from ._fit import FitResult, build_result, unique_rows, unpack, wdot
+from ._fit import FitResult, build_result, by_unique_rows, unique_rows, unpack, wdot
 from ._special import hyp2f1_1bc
-from .bgnbd import _check
+from .bgnbd import _check, _times, _unique_checked
 
 NAMES = ("r", "alpha", "s", "beta")
 
@@ -113,10 +113,15 @@ def _terms(r, alpha, s, beta, x, t_x, T, grad, pairs=None):
 
 def paretonbd_log_likelihood(params: Mapping[str, float], x, t_x, T) -> np.ndarray:
     """Per-customer Pareto/NBD log-likelihood, FH05 eq. (18) with A0 of eq. (19)-(20)
-    evaluated as described in the module docstring: finite for any x, t_x <= T."""
+    evaluated as described in the module docstring: finite for any x, t_x <= T.
+    Evaluated once per distinct (x, t_x, T)."""
     r, alpha, s, beta = unpack(params, NAMES)
-    x, t_x, T = _check(x, t_x, T)
-    return _terms(r, alpha, s, beta, x, t_x, T, False)[0]
+
+    def rows(x, t_x, T):
+        x, t_x, T = _check(x, t_x, T)
+        return _terms(r, alpha, s, beta, x, t_x, T, False)[0]
+
+    return by_unique_rows(rows, (x, t_x, T))
 
 
 def fit_paretonbd(x, t_x, T, weights=None) -> FitResult:
@@ -124,9 +129,7 @@ def fit_paretonbd(x, t_x, T, weights=None) -> FitResult:
 
     Rows are compressed to unique (x, t_x, T), and A0's series to unique (x, t).
     """
-    x, t_x, T = _check(x, t_x, T)
-    (ux, ut, uT), w, _ = unique_rows(x, t_x, T, weights=weights)
-
+    (ux, ut, uT), w = _unique_checked(x, t_x, T, weights)
     pairs = _pairs(ux, ut, uT)
 
     def loglik_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -139,15 +142,50 @@ def fit_paretonbd(x, t_x, T, weights=None) -> FitResult:
     return build_result("paretonbd", NAMES, loglik_grad, start, float(w.sum()), ux.size)
 
 
+def _predict_rows(r, alpha, s, beta, t, x, t_x, T):
+    """(E[Y(t) | x, t_x, T], P(alive)) on distinct rows, or P(alive) alone when t is None."""
+    x, t_x, T = _check(x, t_x, T)
+    p_alive = np.exp(_terms(r, alpha, s, beta, x, t_x, T, False)[1])
+    if t is None:
+        return p_alive
+    big_l = np.log(beta + T) - np.log(beta + T + t)
+    rate = (r + x) * (beta + T) / (alpha + T)
+    return rate * (-big_l) * exprel((s - 1.0) * big_l) * p_alive, p_alive
+
+
 def paretonbd_p_alive(params: Mapping[str, float], x, t_x, T) -> np.ndarray:
     """P(alive at T | x, t_x, T), FH05 section 5.1 (eq. 36-37):
 
     P = (alpha+T)^-(r+x) (beta+T)^-s / [(alpha+T)^-(r+x) (beta+T)^-s + s A0], the share of
-    the "still alive" term in the likelihood bracket, taken in log space.
+    the "still alive" term in the likelihood bracket, taken in log space. Evaluated once
+    per distinct (x, t_x, T).
     """
     r, alpha, s, beta = unpack(params, NAMES)
-    x, t_x, T = _check(x, t_x, T)
-    return np.exp(_terms(r, alpha, s, beta, x, t_x, T, False)[1])
+
+    def rows(x, t_x, T):
+        return _predict_rows(r, alpha, s, beta, None, x, t_x, T)
+
+    return by_unique_rows(rows, (x, t_x, T))
+
+
+def paretonbd_predict(params: Mapping[str, float], t, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
+    """(paretonbd_expected(params, t, ...), paretonbd_p_alive(params, ...)) at the cost of
+    one: the expectation is P(alive) times a rate, and P(alive)'s series (A0) is the
+    expensive part. Evaluated once per distinct (x, t_x, T)."""
+    r, alpha, s, beta = unpack(params, NAMES)
+    t = _times(t)
+
+    def rows(t, x, t_x, T):
+        return _predict_rows(r, alpha, s, beta, t, x, t_x, T)
+
+    customers = np.broadcast_arrays(
+        *(np.atleast_1d(np.asarray(v, dtype=float)) for v in (x, t_x, T))
+    )
+    expected, p_alive = by_unique_rows(rows, customers, t=t)
+    if p_alive.shape != customers[0].shape:
+        # t spread the customers over its own axes: P(alive) for the customers alone
+        p_alive = paretonbd_p_alive(params, *customers)
+    return expected, p_alive
 
 
 def paretonbd_expected(params: Mapping[str, float], t, x, t_x, T) -> np.ndarray:
@@ -157,15 +195,7 @@ def paretonbd_expected(params: Mapping[str, float], t, x, t_x, T) -> np.ndarray:
     With u = s-1 and L = ln((beta+T)/(beta+T+t)) the bracket over (s-1) is -L·exprel(uL), which
     stays finite at s = 1 (where the formula's limit is ln((beta+T+t)/(beta+T))).
     """
-    r, alpha, s, beta = unpack(params, NAMES)
-    x, t_x, T = _check(x, t_x, T)
-    t = np.asarray(t, dtype=float)
-    if np.any(t < 0) or not np.all(np.isfinite(t)):
-        raise ValueError("t must be finite and >= 0")
-    log_p_alive = _terms(r, alpha, s, beta, x, t_x, T, False)[1]
-    big_l = np.log(beta + T) - np.log(beta + T + t)
-    rate = (r + x) * (beta + T) / (alpha + T)
-    return rate * (-big_l) * exprel((s - 1.0) * big_l) * np.exp(log_p_alive)
+    return paretonbd_predict(params, t, x, t_x, T)[0]
 
 
 def paretonbd_expected_unconditional(params: Mapping[str, float], t) -> np.ndarray:
