@@ -25,11 +25,19 @@ def test_owner_only_user_actions_refused_to_rep(rep_client, manager):
     assert manager.is_active and manager.role == Role.MANAGER
 
 
-def test_nav_shows_owner_links_only_to_owner(owner_client, rep_client):
-    assert reverse("accounts:users") in owner_client.get(reverse("customers:list")).content.decode()
-    assert (
-        reverse("accounts:users") not in rep_client.get(reverse("customers:list")).content.decode()
-    )
+def test_nav_shows_settings_only_to_owner(owner_client, rep_client):
+    settings_url = reverse("accounts:settings")
+    assert settings_url in owner_client.get(reverse("customers:list")).content.decode()
+    assert settings_url not in rep_client.get(reverse("customers:list")).content.decode()
+
+
+def test_settings_pages_share_tabs_and_reps_see_only_their_own(owner_client, rep_client):
+    owner_tabs = owner_client.get(reverse("accounts:tokens")).content.decode()
+    for name in ["accounts:settings", "accounts:users", "customers:questions", "accounts:profile"]:
+        assert f'href="{reverse(name)}"' in owner_tabs
+    rep_tabs = rep_client.get(reverse("accounts:tokens")).content.decode()
+    assert f'href="{reverse("accounts:users")}"' not in rep_tabs
+    assert f'href="{reverse("accounts:password")}"' in rep_tabs
 
 
 def test_login_required(client, db):
