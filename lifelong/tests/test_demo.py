@@ -171,3 +171,12 @@ def test_every_search_path_gives_the_same_pages(generated, monkeypatch, sort):
     assert {u: pages(u) for u in (viewer, rep)} == expected
     monkeypatch.setattr(listing, "_LARGE_MATCH", 1)  # the walk in sort order (SQLite)
     assert {u: pages(u) for u in (viewer, rep)} == expected
+
+
+def test_the_demo_command_computes_values_for_the_value_page(db):
+    from lifelong.value.records import ValueSnapshot
+
+    out = StringIO()
+    call_command("demo", customers=60, seed=3, no_progress=True, stdout=out)
+    assert "Values computed for" in out.getvalue()
+    assert ValueSnapshot.objects.filter(tier="A").exists()

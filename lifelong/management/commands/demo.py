@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lifelong import demo
 from lifelong.customers.models import Customer
+from lifelong.value.services import refresh_values
 
 
 class Command(BaseCommand):
@@ -59,6 +60,14 @@ class Command(BaseCommand):
                 if u.username != demo.DEMO_USERNAME
             )
             self.stdout.write(f"Demo staff: {staff}; new ones share the demo password.")
+            # The Value page and the customer cards read snapshots: compute them now, as
+            # `lifelong value refresh` (and later the nightly worker) would.
+            refreshed = refresh_values()
+            how = f"skipped the model: {refreshed.skipped}" if refreshed.skipped else "fitted"
+            self.stdout.write(
+                f"Values computed for {refreshed.customers:,} customers "
+                f"in {refreshed.seconds:.1f} s ({how})."
+            )
         line = demo.login_line(url)
         if line:
             self.stdout.write(self.style.SUCCESS(line))
