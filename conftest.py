@@ -1,6 +1,13 @@
 """Shared fixtures: three users (an owner, the rep who owns the customer, a rep who does not)."""
 
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from django.conf import settings as django_settings
+from django.db import connections
 from django.test import Client
 
 from lifelong.accounts.models import Role, User
@@ -81,3 +88,73 @@ def bearer(user: User) -> dict[str, str]:
     """Headers for the API as `user`, with a fresh token."""
     _, raw = create_token(user, "test")
     return {"Authorization": f"Bearer {raw}"}
+
+
+# ---------------------------------------------------------------- browser tests
+# They drive Debian's /usr/bin/chromium through Playwright (never a browser Playwright
+# downloads); `make test` installs it with apt when it is missing.
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"needs Debian's Chromium at {CHROMIUM}"
+)
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path: Path) -> Path:
+    """docs/screenshots/ when LIFELONG_SCREENSHOTS=1 (to refresh the docs), else a tmp dir."""
+    if os.environ.get("LIFELONG_SCREENSHOTS") == "1":
+        path = django_settings.PROJECT_DIR / "docs" / "screenshots"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path
+
+
+@pytest.fixture
+def browser(monkeypatch) -> Iterator:
+    """A headless Chromium; use with the live_server fixture and transactional db."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made
+    # here (fixtures, assertions) are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            # ORM calls made while Playwright runs see another context, hence another
+            # database connection; close it, or PostgreSQL cannot drop the test database.
+            connections.close_all()
+    # The live server answers each kept-alive browser connection in a thread that holds a
+    # database connection until the socket closes; wait for them, or PostgreSQL refuses
+    # to drop the test database at the end of the run.
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(timeout=5)
+
+
+def page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def overflowing(page, width: int) -> list[str]:
+    """The elements that stick out past `width`, to say what to fix."""
+    return page.evaluate(
+        """(w) => Array.from(document.querySelectorAll("body *"))
+            .filter(e => e.getBoundingClientRect().right > w + 0.5)
+            .map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)
+            .slice(0, 10)""",
+        width,
+    )

@@ -8,88 +8,22 @@ screenshots go to docs/screenshots/, else to a tmp dir.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
-from conftest import PASSWORD, make_user
+from conftest import PASSWORD, make_user, needs_chromium, overflowing, page_width
 from lifelong.accounts.models import Role
 from lifelong.commerce import services
 from lifelong.commerce.models import Purchase
 from lifelong.customers.models import Customer
 from lifelong.customers.services import save_customer
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls made here
-# (fixtures, assertions) are still plain synchronous calls.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs Debian's Chromium at {CHROMIUM}"),
+    needs_chromium,
 ]
-
-
-@pytest.fixture
-def screenshot_dir(tmp_path: Path) -> Path:
-    if os.environ.get("LIFELONG_SCREENSHOTS") == "1":
-        path = settings.PROJECT_DIR / "docs" / "screenshots"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tmp_path
-
-
-@pytest.fixture
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # ORM calls made while Playwright runs see another context, hence another
-            # database connection; close it, or PostgreSQL cannot drop the test database.
-            connections.close_all()
-    # The live server's request threads hold database connections until their sockets
-    # close; wait for them, or PostgreSQL refuses to drop the test database.
-    for thread in threading.enumerate():
-        if "process_request_thread" in thread.name:
-            thread.join(timeout=5)
-
-
-def page_width(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
-
-
-def overflowing(page, width: int) -> list[str]:
-    """The elements that stick out past `width`, to say what to fix."""
-    return page.evaluate(
-        """(w) => Array.from(document.querySelectorAll("body *"))
-            .filter(e => e.getBoundingClientRect().right > w + 0.5)
-            .map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)
-            .slice(0, 10)""",
-        width,
-    )
 
 
 @pytest.mark.django_db(transaction=True)
