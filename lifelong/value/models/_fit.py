@@ -130,15 +130,41 @@ def _column_codes(values: np.ndarray, scratch: np.ndarray, code: np.ndarray) -> 
     return table
 
 
+def column_codes(*columns: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, bool]]:
+    """For each 1-D float column, (table, code, finite): table[code] == column exactly,
+    finite whether every value is finite.
+
+    The tables are small when the columns repeat (a grid's slots, or the distinct
+    values), so a model can evaluate its per-value terms on them and gather per row.
+    Slots no row uses hold NaN, or (whole numbers) the numbers between used ones. The
+    codes come from borrow: hand them back with give_back when done.
+    """
+    n = columns[0].size if columns else 0
+    scratch = borrow(n, float)
+    out = []
+    for col in columns:
+        code = borrow(n, np.intp)
+        table = _grid(col, scratch, code)
+        if table is None:
+            table = np.unique(col)
+            code[...] = np.searchsorted(table, col)
+            finite = bool(np.all(np.isfinite(table)))
+        else:
+            finite = True
+        out.append((table, code, finite))
+    give_back(scratch)
+    return out
+
+
 def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sorted distinct values, index of each value among them)."""
     values = np.asarray(values, dtype=float).ravel()
     code = np.empty(values.size, dtype=np.intp)
     if values.size == 0:
         return values.copy(), code
-    scratch = _borrow(values.size, float)
+    scratch = borrow(values.size, float)
     table = _column_codes(values, scratch, code)
-    _give_back(scratch)
+    give_back(scratch)
     present = np.zeros(table.size, dtype=bool)
     present[code] = True
     if present.all():
@@ -148,7 +174,7 @@ def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Pool(threading.local):
-    """Work arrays kept between calls, one list per thread (see _borrow)."""
+    """Work arrays kept between calls, one list per thread (see borrow)."""
 
     def __init__(self) -> None:
         self.free: list[np.ndarray] = []
@@ -159,13 +185,13 @@ _POOL_BYTES = 96 * 2**20  # what a thread keeps between calls at most
 _POOL_SMALLEST = 2**16  # arrays below this many bytes are not worth keeping
 
 
-def _borrow(n: int, dtype: Any) -> np.ndarray:
+def borrow(n: int, dtype: Any) -> np.ndarray:
     """An uninitialised array of n elements, from this thread's pool when it holds one.
 
     A fresh array faults in each of its 4 KiB pages on first touch, and on the two-core
     VMs measured that cost more than the arithmetic: compressing a million rows took
     24 ms with fresh work arrays and 15 ms with reused ones. So the large work arrays
-    are borrowed here and handed back with _give_back once nothing refers to them.
+    are borrowed here and handed back with give_back once nothing refers to them.
     """
     dtype = np.dtype(dtype)
     fits = [i for i, arr in enumerate(_POOL.free) if arr.dtype == dtype and arr.size >= n]
@@ -175,8 +201,8 @@ def _borrow(n: int, dtype: Any) -> np.ndarray:
     return _POOL.free.pop(best)[:n]
 
 
-def _give_back(*arrays: np.ndarray) -> None:
-    """Return work arrays to the pool: only arrays from _borrow that nothing else holds."""
+def give_back(*arrays: np.ndarray) -> None:
+    """Return work arrays to the pool: only arrays from borrow that nothing else holds."""
     for arr in arrays:
         base = arr if arr.base is None else arr.base
         if (
@@ -198,10 +224,10 @@ def _compact(table: np.ndarray, code: np.ndarray) -> np.ndarray:
     if present.all():
         return table
     rank = np.cumsum(present) - 1
-    renumbered = _borrow(code.size, np.intp)
+    renumbered = borrow(code.size, np.intp)
     np.take(rank, code, out=renumbered, mode="clip")
     code[...] = renumbered
-    _give_back(renumbered)
+    give_back(renumbered)
     return table[present]
 
 
@@ -215,15 +241,15 @@ def unique_rows(
     weights are None when counts is False. Each column is reduced to integer codes
     (_column_codes) and the codes to one int64 key; when the key space is small (as for
     (x, t_x, T) on a day grid) the present keys are marked in a table and ranked in
-    linear time, otherwise np.unique sorts the keys. The work arrays come from _borrow.
+    linear time, otherwise np.unique sorts the keys. The work arrays come from borrow.
     """
     cols = [np.asarray(c, dtype=float).ravel() for c in columns]
     n = cols[0].size
     if n == 0:
         empty = [c[:0].copy() for c in cols]
         return empty, (np.zeros(0) if counts else None), np.zeros(0, dtype=np.intp)
-    scratch = _borrow(n, float)
-    key = _borrow(n, np.intp)
+    scratch = borrow(n, float)
+    key = borrow(n, np.intp)
     code = key
     tables = []
     size = 1.0
@@ -237,31 +263,31 @@ def unique_rows(
         if size >= 2.0**62:
             break
         if i == 0:
-            code = _borrow(n, np.intp)
+            code = borrow(n, np.intp)
         else:
             key *= table.size
             key += code
-    _give_back(scratch)
+    give_back(scratch)
     if size >= 2.0**62:
-        _give_back(key, code)
+        give_back(key, code)
         rows, inverse = np.unique(np.stack(cols, axis=1), axis=0, return_inverse=True)
         inverse = inverse.ravel()
         unique_columns = [rows[:, i] for i in range(len(cols))]
     else:
         if size <= limit:
-            present = _borrow(int(size), bool)
+            present = borrow(int(size), bool)
             present.fill(False)
             present[key] = True
             ukey = np.flatnonzero(present)
-            rank = _borrow(int(size), np.intp)
+            rank = borrow(int(size), np.intp)
             rank[ukey] = np.arange(ukey.size)
-            inverse = code if code is not key else _borrow(n, np.intp)
+            inverse = code if code is not key else borrow(n, np.intp)
             np.take(rank, key, out=inverse, mode="clip")
-            _give_back(present, rank, key)
+            give_back(present, rank, key)
         else:
             ukey, inverse = np.unique(key, return_inverse=True)
             inverse = inverse.ravel()
-            _give_back(key, code)
+            give_back(key, code)
         unique_columns = []
         rem = ukey
         for table in reversed(tables):
@@ -310,7 +336,7 @@ def by_unique_rows(evaluate: Callable[..., Any], columns: Sequence[object], t: o
         np.asarray(o).take(inverse, axis=-1).reshape(np.shape(o)[:-1] + shape)
         for o in ((out,) if single else out)
     )
-    _give_back(inverse)
+    give_back(inverse)
     return expanded[0] if single else expanded
 
 

@@ -37,17 +37,20 @@ def _signed_logsumexp(log_t: np.ndarray, sign_t: np.ndarray) -> tuple[np.ndarray
 
 
 def hyp2f1_1bc(
-    b: np.ndarray, c: np.ndarray, z: np.ndarray, *, tol: float = _TOL
+    b: np.ndarray, c: np.ndarray, z: np.ndarray, *, tol: float = _TOL, grad: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """log 2F1(1, b; c; z) and its derivatives in b, c and z, for 0 < b < c and 0 <= z < 1.
 
     The series sum_k (b)_k / (c)_k z^k (A&S 15.1.1 with a = 1) has positive terms whose
     ratios (b + k) z / (c + k) stay below z, so the largest term is the first (1) and the
     tail after a term t_K is at most t_K z / (1 - z): the sum cannot overflow and its
-    truncation error is bounded. Derivatives come from the same terms:
-    d log t_k / db = sum_{j<k} 1/(b+j), d/dc = -sum_{j<k} 1/(c+j), d/dz = k/z.
+    truncation error is bounded. The terms are products of those ratios (no logarithms:
+    they cannot overflow, and a term that underflows to 0 ends its row). Derivatives come
+    from the same terms: d log t_k / db = sum_{j<k} 1/(b+j), d/dc = -sum_{j<k} 1/(c+j),
+    d/dz = k/z.
 
-    Returns (log F, dlogF/db, dlogF/dc, dlogF/dz), each shaped like the broadcast inputs.
+    Returns (log F, dlogF/db, dlogF/dc, dlogF/dz), each shaped like the broadcast inputs;
+    with grad False the three derivatives are None.
     """
     b, c, z = np.broadcast_arrays(
         np.asarray(b, dtype=float), np.asarray(c, dtype=float), np.asarray(z, dtype=float)
@@ -57,13 +60,13 @@ def hyp2f1_1bc(
     z = np.clip(z.ravel(), _TINY, _BELOW_ONE)
     n = b.size
     total = np.ones(n)
-    sum_db = np.zeros(n)
-    sum_dc = np.zeros(n)
-    sum_dz = np.zeros(n)  # sum of t_k * k / z
-    log_t = np.zeros(n)  # log of the last term summed
-    cum_db = np.zeros(n)
-    cum_dc = np.zeros(n)
-    log_z = np.log(z)
+    last = np.ones(n)  # the last term summed
+    if grad:
+        sum_db = np.zeros(n)
+        sum_dc = np.zeros(n)
+        sum_dz = np.zeros(n)  # sum of t_k * k / z
+        cum_db = np.zeros(n)
+        cum_dc = np.zeros(n)
     active = np.arange(n)
     k0 = 0
     block = 8
@@ -71,33 +74,35 @@ def hyp2f1_1bc(
         j = k0 + np.arange(block)
         bj = b[active, None] + j
         cj = c[active, None] + j
-        lz = log_z[active, None]
-        # log of terms k0+1 .. k0+block
-        lt = log_t[active, None] + np.cumsum(np.log(bj) - np.log(cj) + lz, axis=1)
-        db = cum_db[active, None] + np.cumsum(1.0 / bj, axis=1)
-        dc = cum_dc[active, None] - np.cumsum(1.0 / cj, axis=1)
-        t = np.exp(lt)
-        k = (j + 1).astype(float)
-        total[active] += t.sum(axis=1)
-        sum_db[active] += (t * db).sum(axis=1)
-        sum_dc[active] += (t * dc).sum(axis=1)
-        sum_dz[active] += (np.exp(lt - lz) * k).sum(axis=1)
-        log_t[active] = lt[:, -1]
-        cum_db[active] = db[:, -1]
-        cum_dc[active] = dc[:, -1]
         za = z[active]
-        tail = np.exp(lt[:, -1]) * za / (1.0 - za)
+        ratio = bj / cj
+        ratio *= za[:, None]
+        t = np.cumprod(ratio, axis=1)  # terms k0+1 .. k0+block over the last one
+        t *= last[active, None]
+        total[active] += t.sum(axis=1)
+        if grad:
+            db = cum_db[active, None] + np.cumsum(1.0 / bj, axis=1)
+            dc = cum_dc[active, None] - np.cumsum(1.0 / cj, axis=1)
+            sum_db[active] += (t * db).sum(axis=1)
+            sum_dc[active] += (t * dc).sum(axis=1)
+            sum_dz[active] += (t * (j + 1.0)).sum(axis=1) / za
+            cum_db[active] = db[:, -1]
+            cum_dc[active] = dc[:, -1]
+        last[active] = t[:, -1]
+        tail = t[:, -1] * za / (1.0 - za)
         active = active[~(tail <= tol * total[active])]
         k0 += block
         block = min(2 * block, 4096)
     if active.size:
         # Out of terms (z within ~1e-5 of 1): add the geometric estimate of the tail, whose
         # ratio is the last one, a lower bound that keeps the result finite.
-        j = k0
-        rho = np.exp(np.log(b[active] + j) - np.log(c[active] + j) + log_z[active])
-        total[active] += np.exp(log_t[active]) * rho / (1.0 - rho)
+        rho = (b[active] + k0) / (c[active] + k0) * z[active]
+        total[active] += last[active] * rho / (1.0 - rho)
+    log_f = np.log(total).reshape(shape)
+    if not grad:
+        return log_f, None, None, None
     return (
-        np.log(total).reshape(shape),
+        log_f,
         (sum_db / total).reshape(shape),
         (sum_dc / total).reshape(shape),
         (sum_dz / total).reshape(shape),
@@ -118,6 +123,10 @@ def hyp2f1_tail(
     where those multiples leave the range of floats are summed in log space instead
     (_hyp2f1_tail_log). Returns (sign, log|S|); sign is 0 where S is exactly 0.
     """
+    # a and b are often one number for every row (BG/NBD): then the factor
+    # (a + k)(b + k)/(k + 1) of each ratio is one vector for all rows
+    common = np.ndim(a) == 0 and np.ndim(b) == 0
+    a_scalar, b_scalar = float(np.asarray(a).flat[0]), float(np.asarray(b).flat[0])
     a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
     shape = a.shape
     a, b, c, z = a.ravel(), b.ravel(), c.ravel(), z.ravel()
@@ -133,8 +142,12 @@ def hyp2f1_tail(
     while active.size and k0 < _MAX_TERMS:
         k = k0 + np.arange(block)
         aa, bb, cc, zz = a[active], b[active], c[active], z[active]
-        ratio = (aa[:, None] + k) * (bb[:, None] + k) / ((cc[:, None] + k) * (k + 1))
-        ratio *= zz[:, None]
+        if common:
+            ratio = zz[:, None] / (cc[:, None] + k)
+            ratio *= (a_scalar + k) * (b_scalar + k) / (k + 1.0)
+        else:
+            ratio = (aa[:, None] + k) * (bb[:, None] + k) / ((cc[:, None] + k) * (k + 1))
+            ratio *= zz[:, None]
         with np.errstate(over="ignore", invalid="ignore"):  # such rows go to the log form
             terms = np.cumprod(ratio, axis=1)
             terms *= rel_last[active, None]

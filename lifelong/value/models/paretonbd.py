@@ -45,7 +45,7 @@ def _log_j(r, alpha, s, beta, x, t, grad):
     else:
         bb, zz = s + 1.0, (beta - alpha) / (beta + t)
         e_a, e_b = r + x - 1.0, s + 1.0
-    log_f, f_b, f_c, f_z = hyp2f1_1bc(bb, p + 1.0, zz)
+    log_f, f_b, f_c, f_z = hyp2f1_1bc(bb, p + 1.0, zz, grad=grad)
     log_at = np.log(alpha + t)
     log_bt = np.log(beta + t)
     lj = -e_a * log_at - e_b * log_bt - np.log(p) + log_f
@@ -67,9 +67,14 @@ def _log_j(r, alpha, s, beta, x, t, grad):
 
 
 def _pairs(x, t_x, T):
-    """Distinct (x, t) among the (x, t_x) and (x, T) pairs, and where each row's are."""
-    (ux, ut), _, inv = unique_rows(np.concatenate([x, x]), np.concatenate([t_x, T]))
-    return ux, ut, inv
+    """Distinct (x, t_x) pairs followed by distinct (x, T) pairs, and where each row's
+    two are. Compressed apart: t_x and T each sit on a grid, but the two grids need not
+    share their floats (days counted from the first purchase, ages from the end), and
+    the two together would have to be sorted."""
+    (ux1, ut1), _, inv1 = unique_rows(x, t_x, counts=False)
+    (ux2, ut2), _, inv2 = unique_rows(x, T, counts=False)
+    inv = np.concatenate([inv1, inv2 + ux1.size])
+    return np.concatenate([ux1, ux2]), np.concatenate([ut1, ut2]), inv
 
 
 def _terms(r, alpha, s, beta, x, t_x, T, grad, pairs=None):

@@ -185,13 +185,8 @@ def test_bgnbd_fit_objective_equals_the_per_row_likelihood(values, hist, modifie
     x, t_x, T = arrays(hist)
     weights = np.arange(1.0, x.size + 1.0)
     theta = np.log(values)
-    ux, x_of = bgnbd_module.codes(x)
-    ut, t_of = bgnbd_module.codes(t_x)
-    uT, T_of = bgnbd_module.codes(T)
-    w_x = np.bincount(x_of, weights=weights, minlength=ux.size)
-    total, grad = bgnbd_module._total_loglik_grad(
-        theta, ux, x_of, t_of, T_of, ut, uT, weights, w_x, modified
-    )
+    data = bgnbd_module._fit_data(x, t_x, T, weights)
+    total, grad = bgnbd_module._total_loglik_grad(theta, data, modified)
     ll, g = bgnbd_module._loglik_terms(*values, x, t_x, T, modified, True)
     np.testing.assert_allclose(total, np.dot(weights, ll), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(grad, np.dot(g, weights) * np.array(values), rtol=1e-9, atol=1e-9)
