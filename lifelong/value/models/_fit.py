@@ -76,9 +76,9 @@ def _grid(values: np.ndarray, scratch: np.ndarray, code: np.ndarray) -> np.ndarr
     is its rounded number of steps above the minimum, which is monotone in the value, so
     codes sort as the values do. The codes are exact when no two distinct values share
     one: whole numbers from 0 up are checked to be whole; any other grid is proved by
-    writing every value to its code's slot of the table and reading the slots back. A
-    handful of passes instead of a sort: ~4 ms instead of ~70 ms for a million day-grid
-    floats. Slots no value maps to hold NaN.
+    comparing every value with its code's slot of a table of the values. A handful of
+    passes instead of a sort: ~3 ms instead of ~70 ms for a million day-grid floats.
+    Slots no value maps to hold NaN.
     """
     n = values.size
     lo, hi = values.min(), values.max()
@@ -107,15 +107,31 @@ def _grid(values: np.ndarray, scratch: np.ndarray, code: np.ndarray) -> np.ndarr
     if not max(abs(lo), abs(hi)) * scale < 2.0**50:
         return None
     # code = value·scale - lo·scale + 1 rounded, read from the bits as above: 0 to size + 1
+    offset = _TWO52 + 1.0 - lo * scale
     np.multiply(values, scale, out=scratch)
-    scratch += _TWO52 + 1.0 - lo * scale
+    scratch += offset
     np.subtract(scratch.view(np.int64), _TWO52_BITS, out=code)
+    # The table starts from the sample's values (the same arithmetic on fewer numbers);
+    # a row whose value differs from its slot's then either fills an empty slot or
+    # shows two values sharing one. Most rows find their value in place, which spares
+    # writing every row to the table.
     table = np.full(int(size) + 2, np.nan)
-    table[code] = values
+    sample_slots = sample * scale
+    sample_slots += offset
+    table[sample_slots.view(np.int64) - _TWO52_BITS] = sample
     np.take(table, code, out=scratch, mode="clip")
-    scratch -= values
-    if scratch.any():
-        return None
+    differ = borrow(n, bool)
+    try:
+        if np.not_equal(scratch, values, out=differ).any():
+            rows = np.flatnonzero(differ)
+            slots, missing = code[rows], values[rows]
+            if not np.isnan(table[slots]).all():
+                return None
+            table[slots] = missing
+            if not np.array_equal(table[slots], missing):
+                return None
+    finally:
+        give_back(differ)
     return table
 
 

@@ -202,6 +202,20 @@ def test_codes_and_rows_are_exact(values):
     assert a.size == pairs.shape[0]
 
 
+@pytest.mark.parametrize("planted", [1e-9, 2**-40, 0.5 / 7.0, 3.0])
+def test_codes_are_exact_where_the_sample_misses_values(planted):
+    # a day grid of a hundred thousand rows with a few values the step sample does not
+    # see: a neighbour of a grid value (sharing its code), half a step off, or new
+    rng = np.random.default_rng(14)
+    values = rng.integers(0, 300, 100_000) / 7.0
+    rows = rng.choice(np.arange(1, values.size, 7), 5, replace=False)  # not sampled
+    values[rows[:3]] = values[rows[:3]] + planted
+    values[rows[3:]] = 400 / 7.0 + planted  # beyond the sample's range
+    distinct, code = _fit.codes(values)
+    np.testing.assert_array_equal(distinct[code], values)
+    np.testing.assert_array_equal(distinct, np.unique(values))
+
+
 def test_unique_rows_in_lexicographic_order_with_weights():
     x, t_x, T = histories(20000, 10)
     w = np.random.default_rng(11).uniform(0.5, 2.0, x.size)
