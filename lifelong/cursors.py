@@ -2,7 +2,14 @@
 
 import base64
 import binascii
+import datetime as dt
 import json
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from django.db.models import Q, QuerySet
+
+T = TypeVar("T")
 
 
 class BadCursor(ValueError):
@@ -26,3 +33,36 @@ def decode_cursor(cursor: str, length: int) -> list:
     if not isinstance(values, list) or len(values) != length:
         raise BadCursor
     return values
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def newest_first(qs: QuerySet[T], *, cursor: str = "", limit: int = 50) -> Page[T]:
+    """A page of `qs` by occurred_at then id, newest first, after `cursor` (from a previous
+    page); an index on (…, occurred_at, id) serves it. BadCursor for a cursor not made here.
+
+    The cursor carries the last row's (occurred_at, id), so a page boundary survives that
+    row being deleted or moved.
+    """
+    qs = qs.order_by("-occurred_at", "-id")
+    if cursor:
+        when, pk = decode_cursor(cursor, 2)
+        try:
+            when = dt.datetime.fromisoformat(when)
+        except (TypeError, ValueError):
+            raise BadCursor from None
+        if not isinstance(pk, int) or when.tzinfo is None:
+            raise BadCursor
+        # The redundant `<=` bound lets SQLite seek into the index instead of scanning it.
+        qs = qs.filter(
+            Q(occurred_at__lte=when) & (Q(occurred_at__lt=when) | Q(occurred_at=when, id__lt=pk))
+        )
+    items = list(qs[: limit + 1])
+    if len(items) <= limit:
+        return Page(items, None)
+    last = items[limit - 1]
+    return Page(items[:limit], encode_cursor([last.occurred_at.isoformat(), last.pk]))

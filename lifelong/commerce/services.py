@@ -22,12 +22,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from lifelong.accounts.models import Business, User
 from lifelong.commerce.models import Channel, Product, ProductVersion, Purchase, PurchaseLine
-from lifelong.cursors import BadCursor, decode_cursor, encode_cursor
+from lifelong.cursors import Page, newest_first
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
 
@@ -312,36 +312,15 @@ def purchases_of(customer: Customer) -> QuerySet[Purchase]:
     )
 
 
-@dataclass
-class PurchasePage:
-    items: list[Purchase]
-    next_cursor: str | None
+PurchasePage = Page[Purchase]
 
 
 def purchase_page(customer: Customer, *, cursor: str = "", limit: int = 20) -> PurchasePage:
     """One page of the customer's purchases, newest first, after `cursor` (from a previous
-    page). Keyset pagination on (occurred_at, id), which the purchase_customer_time index
-    serves. Raises BadCursor when the cursor was not made by this function.
+    page); the purchase_customer_time index serves it. Raises BadCursor when the cursor was
+    not made by this function.
     """
-    qs = purchases_of(customer)
-    if cursor:
-        when, pk = decode_cursor(cursor, 2)
-        try:
-            when = dt.datetime.fromisoformat(when)
-        except (TypeError, ValueError):
-            raise BadCursor from None
-        if not isinstance(pk, int) or when.tzinfo is None:
-            raise BadCursor
-        qs = qs.filter(
-            Q(occurred_at__lte=when) & (Q(occurred_at__lt=when) | Q(occurred_at=when, id__lt=pk))
-        )
-    items = list(qs[: limit + 1])
-    more = len(items) > limit
-    items = items[:limit]
-    last = items[-1] if more and items else None
-    return PurchasePage(
-        items, encode_cursor([last.occurred_at.isoformat(), last.pk]) if last else None
-    )
+    return newest_first(purchases_of(customer), cursor=cursor, limit=limit)
 
 
 @dataclass(frozen=True)
