@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from scipy.special import gammaln, hyperu
 
-from ._fit import unpack
+from ._fit import by_unique_rows, unpack
 from .bgnbd import _check
 from .paretonbd import NAMES as PARETO_NAMES
 from .paretonbd import _terms as _pareto_terms
@@ -104,22 +104,27 @@ def paretonbd_dert(params: Mapping[str, float], continuous_rate: float, x, t_x, 
            / (Gamma(r) (alpha+T)^(r+x+1) L(r, alpha, s, beta | x, t_x, T)),
     with U Tricomi's confluent hypergeometric function (scipy.special.hyperu) and delta
     the continuously compounded discount rate per time unit (for an annual rate d and
-    weeks: ln(1+d)/52.18). Evaluated in logs; multiply by the expected spend for CLV.
+    weeks: ln(1+d)/52.18). Evaluated in logs, once per distinct (x, t_x, T); multiply by
+    the expected spend for CLV.
     """
     r, alpha, s, beta = unpack(params, PARETO_NAMES)
-    x, t_x, T = _check(x, t_x, T)
     if continuous_rate <= 0:
         raise ValueError("the discount rate must be positive")
-    ll = _pareto_terms(r, alpha, s, beta, x, t_x, T, False)[0]
     d = continuous_rate
-    log_u = np.log(hyperu(s, s, d * (beta + T)))
-    return np.exp(
-        r * np.log(alpha)
-        + s * np.log(beta)
-        + (s - 1.0) * np.log(d)
-        + gammaln(r + x + 1.0)
-        + log_u
-        - gammaln(r)
-        - (r + x + 1.0) * np.log(alpha + T)
-        - ll
-    )
+
+    def rows(x, t_x, T):
+        x, t_x, T = _check(x, t_x, T)
+        ll = _pareto_terms(r, alpha, s, beta, x, t_x, T, False)[0]
+        log_u = np.log(hyperu(s, s, d * (beta + T)))
+        return np.exp(
+            r * np.log(alpha)
+            + s * np.log(beta)
+            + (s - 1.0) * np.log(d)
+            + gammaln(r + x + 1.0)
+            + log_u
+            - gammaln(r)
+            - (r + x + 1.0) * np.log(alpha + T)
+            - ll
+        )
+
+    return by_unique_rows(rows, (x, t_x, T))

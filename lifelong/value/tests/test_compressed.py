@@ -26,6 +26,7 @@ from lifelong.value.models import (
     mbgnbd_log_likelihood,
     mbgnbd_p_alive,
     mbgnbd_predict,
+    paretonbd_dert,
     paretonbd_expected,
     paretonbd_log_likelihood,
     paretonbd_p_alive,
@@ -108,6 +109,26 @@ def test_paretonbd_equals_row_by_row(grid):
     np.testing.assert_allclose(
         paretonbd_log_likelihood(PARETO, x, t_x, T), want_ll, rtol=RTOL, atol=0
     )
+
+
+def test_paretonbd_dert_equals_row_by_row():
+    from scipy.special import gammaln, hyperu
+
+    x, t_x, T = histories(3000, 15)
+    r, alpha, s, beta = PARETO.values()
+    d = np.log(1.1) / 52.18
+    ll = pareto_module._terms(r, alpha, s, beta, x, t_x, T, False)[0]
+    want = np.exp(
+        r * np.log(alpha)
+        + s * np.log(beta)
+        + (s - 1.0) * np.log(d)
+        + gammaln(r + x + 1.0)
+        + np.log(hyperu(s, s, d * (beta + T)))
+        - gammaln(r)
+        - (r + x + 1.0) * np.log(alpha + T)
+        - ll
+    )
+    np.testing.assert_allclose(paretonbd_dert(PARETO, d, x, t_x, T), want, rtol=RTOL, atol=0)
 
 
 def test_a_column_of_times_and_one_time_per_customer():
