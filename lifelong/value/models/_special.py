@@ -10,11 +10,15 @@ tolerance (only the rows that have not converged keep iterating).
 
 import numpy as np
 
+from ._fit import borrow, give_back
+
 _LN2 = np.log(2.0)
 _TINY = 1e-300
 _BELOW_ONE = np.nextafter(1.0, 0.0)
 _TOL = 1e-15
 _MAX_TERMS = 200_000
+# hyp2f1_tail's blocks of terms hold at most this many numbers (8 MB)
+_BLOCK_CELLS = 2**20
 
 
 def log1mexp(x: np.ndarray) -> np.ndarray:
@@ -138,21 +142,46 @@ def hyp2f1_tail(
     overflow = np.zeros(a.size, dtype=bool)
     active = np.flatnonzero(sign_t1 != 0)
     k0 = 1
+    # The first block is about as long as a geometric series of ratio max(z) needs (the
+    # ratios tend to z), so that most rows are done after one: a block costs more in
+    # numpy calls than in arithmetic. Blocks stay below _BLOCK_CELLS numbers.
+    top = float(np.max(z[active])) if active.size else 0.0
     block = 8
+    if 0 < top < 1:
+        block = int(np.ceil((np.log(tol * (1.0 - top)) / np.log(top) + 2.0) / 8.0) * 8)
     while active.size and k0 < _MAX_TERMS:
+        block = max(8, min(block, 4096, _BLOCK_CELLS // active.size // 8 * 8))
         k = k0 + np.arange(block)
         aa, bb, cc, zz = a[active], b[active], c[active], z[active]
+        work = borrow(active.size * block, float)
+        terms = work.reshape(block, active.size)  # one row per term, one column per row
         if common:
-            ratio = zz[:, None] / (cc[:, None] + k)
-            ratio *= (a_scalar + k) * (b_scalar + k) / (k + 1.0)
+            np.add(k[:, None], cc, out=terms)
+            np.divide(zz, terms, out=terms)
+            terms *= ((a_scalar + k) * (b_scalar + k) / (k + 1.0))[:, None]
         else:
-            ratio = (aa[:, None] + k) * (bb[:, None] + k) / ((cc[:, None] + k) * (k + 1))
-            ratio *= zz[:, None]
+            other = borrow(active.size * block, float).reshape(block, active.size)
+            np.add(k[:, None], aa, out=terms)
+            np.add(k[:, None], bb, out=other)
+            terms *= other
+            np.add(k[:, None], cc, out=other)
+            terms /= other
+            terms *= zz
+            terms /= (k + 1.0)[:, None]
+            give_back(other)
         with np.errstate(over="ignore", invalid="ignore"):  # such rows go to the log form
-            terms = np.cumprod(ratio, axis=1)
-            terms *= rel_last[active, None]
-            total = rel_sum[active] + terms.sum(axis=1)
-        last = terms[:, -1]
+            # the ratios' running products, times the last term so far: the terms.
+            # np.cumprod goes element by element; one multiply per term across the rows
+            # is several times faster unless the rows are few.
+            terms[0] *= rel_last[active]
+            if active.size >= 256:
+                for i in range(1, block):
+                    np.multiply(terms[i - 1], terms[i], out=terms[i])
+            else:
+                np.cumprod(terms, axis=0, out=terms)
+            total = rel_sum[active] + terms.sum(axis=0)
+        last = terms[-1].copy()
+        give_back(work)
         rel_sum[active] = total
         rel_last[active] = last
         # Past the sign changes (a + k) / (c + k) and (b + k) / (k + 1) move monotonically
@@ -169,7 +198,7 @@ def hyp2f1_tail(
         done = bad | (last == 0) | (past & (rho < 1) & small)
         active = active[~done]
         k0 = kk
-        block = min(2 * block, 4096)
+        block *= 2
     with np.errstate(divide="ignore"):
         log_s = log_t1 + np.log(np.abs(rel_sum))
     sign_s = sign_t1 * np.sign(rel_sum)
