@@ -19,11 +19,11 @@ from scipy.special import digamma, gammaln, polygamma
 
 from ._fit import (
     FitResult,
-    _borrow,
-    _give_back,
     as_float,
+    borrow,
     build_result,
     codes,
+    give_back,
     unique_rows,
     unpack,
     wdot,
@@ -267,10 +267,10 @@ def gammagamma_expected_spend(params: Mapping[str, float], x, m) -> np.ndarray:
         with np.errstate(all="ignore"):  # bad input is found from the result below
             out = np.multiply(x_arr, m_arr)
             out += g
-            den = _borrow(x_arr.size, float)
+            den = borrow(x_arr.size, float)
             np.add(x_arr, (q - 1.0) / p, out=den)
             out /= den
-        _give_back(den)
+        give_back(den)
         if x_arr.min() >= 0 and np.isfinite(out.sum()):
             return out
     x, m = np.broadcast_arrays(as_float("x", x), as_float("m", m))
