@@ -15,7 +15,16 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
-from ._fit import FitResult, as_float, build_result, by_unique_rows, unique_rows, unpack, wdot
+from ._fit import (
+    FitResult,
+    as_float,
+    build_result,
+    by_unique_rows,
+    give_back,
+    unique_rows,
+    unpack,
+    wdot,
+)
 
 NAMES = ("alpha", "beta", "gamma", "delta")
 
@@ -92,7 +101,8 @@ def fit_bgbb(x, t_x, n, weights=None) -> FitResult:
     """Maximum likelihood BG/BB (FHS10 likelihood) on log-parameters, analytic gradient;
     rows compressed to unique (x, t_x, n)."""
     x, t_x, n = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, n)))
-    (ux, ut, un), w, _ = unique_rows(x.ravel(), t_x.ravel(), n.ravel(), weights=weights)
+    (ux, ut, un), w, inverse = unique_rows(x.ravel(), t_x.ravel(), n.ravel(), weights=weights)
+    give_back(inverse)  # for the next compression (the pool's arrays are warm)
     ux, ut, un = _check(ux, ut, un)
 
     def loglik_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:

@@ -203,7 +203,8 @@ def _unique_checked(x, t_x, T, weights):
     )
     if weights is not None:
         weights = np.broadcast_to(np.asarray(weights, dtype=float), x.shape).ravel()
-    (rx, rt, rT), w, _ = unique_rows(x.ravel(), t_x.ravel(), T.ravel(), weights=weights)
+    (rx, rt, rT), w, inverse = unique_rows(x.ravel(), t_x.ravel(), T.ravel(), weights=weights)
+    give_back(inverse)  # for the next compression or prediction: a warm array
     rx, rt, rT = _check(rx, rt, rT)
     return (rx, rt, rT), w
 
@@ -321,9 +322,8 @@ def _by_columns(r, alpha, a, b, modified, t, x, t_x, T):
         space = x_tab.size * T_tab.size
         if space > max(_PAIRS_PER_ROW * n, _PAIRS_MIN):
             return None
-        pair = borrow(n, np.intp)
-        work.append(pair)
-        np.multiply(cx, T_tab.size, out=pair)
+        pair = cx  # x's codes are not needed any more: the pairs' codes replace them
+        pair *= T_tab.size
         pair += cT
         present = np.zeros(space, dtype=bool)
         present[pair] = True

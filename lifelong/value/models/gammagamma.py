@@ -180,7 +180,8 @@ def fit_gammagamma(x, m, weights=None) -> FitResult:
     as for the other models.
     """
     x, m = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(m, dtype=float))
-    (ux, um), w, _ = unique_rows(x.ravel(), m.ravel(), weights=weights)
+    (ux, um), w, inverse = unique_rows(x.ravel(), m.ravel(), weights=weights)
+    give_back(inverse)  # for the next compression (the pool's arrays are warm)
     ux, um = _check(ux, um)
     xs, x_of = codes(ux)
     w_x = np.bincount(x_of, weights=w, minlength=xs.size)
