@@ -46,16 +46,24 @@ def params4(names, values):
 
 
 # VALUE_HYPOTHESIS_EXAMPLES raises the count for a longer hunt.
+# CI draws the same examples every run (derandomize), so a red build is reproducible;
+# VALUE_HYPOTHESIS_RANDOM=1 hunts with fresh ones.
 settings.register_profile(
-    "value", deadline=None, max_examples=int(os.environ.get("VALUE_HYPOTHESIS_EXAMPLES", "150"))
+    "value",
+    deadline=None,
+    max_examples=int(os.environ.get("VALUE_HYPOTHESIS_EXAMPLES", "150")),
+    derandomize=not os.environ.get("VALUE_HYPOTHESIS_RANDOM"),
 )
 settings.load_profile("value")
 
 
 @given(st.tuples(positive, positive, positive, positive), histories())
 # Where a' < 0 and z -> 1 the expectation switches from the series to tanh-sinh
-# quadrature, which agrees with it to ~2e-7 relative: the tolerance below allows that.
+# quadrature, which agrees with it to ~2e-7 relative; where the expectation has saturated
+# (tiny alpha, t in the hundreds) the series' rounding reaches ~1.3e-6 relative. The
+# tolerance below allows both: a real fall would be far larger.
 @example(values=(31.0, 1.0, 31.0, 0.5), history=(142, 1.0, 1.0))
+@example(values=(39.0, 0.01171875, 39.0, 0.5), history=(145, 0.0078125, 0.0078125))
 def test_bgnbd_family_is_finite_and_bounded(values, history):
     params = params4(("r", "alpha", "a", "b"), values)
     for loglik, p_alive, expected in (
@@ -69,7 +77,7 @@ def test_bgnbd_family_is_finite_and_bounded(values, history):
         assert np.isfinite(e).all()
         assert e[0] == 0.0
         assert (e >= 0).all()
-        assert (np.diff(e) >= -1e-6 * (1.0 + e[1:])).all()
+        assert (np.diff(e) >= -1e-5 * (1.0 + e[1:])).all()
 
 
 @given(st.tuples(positive, positive, positive, positive), histories())
