@@ -35,6 +35,7 @@ from tqdm import tqdm
 from lifelong.accounts.models import Business, Role, User
 from lifelong.commerce.models import Channel as PurchaseChannel
 from lifelong.commerce.models import Product, ProductVersion, Purchase, PurchaseLine
+from lifelong.customers.cadence import recompute_due
 from lifelong.customers.models import (
     AnswerKind,
     Customer,
@@ -871,6 +872,8 @@ def generate(
             created.extend(batch)
             bar.update(size)
     _add_referrals(rng, created)
+    # bulk_create skips the services, so derived data is brought up to date here.
+    recompute_due(Customer.objects.filter(pk__in=[c.pk for c in created]))
     user = next((u for u in users if u.username == DEMO_USERNAME), None)
     return DemoResult(
         customers=len(created),

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "lifelong.touches",
     "lifelong.commerce",
     "lifelong.value",
+    "lifelong.occasions",
+    "lifelong.agenda",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,7 @@ urlpatterns = [
     path("touches/", include("lifelong.touches.urls")),
     path("commerce/", include("lifelong.commerce.urls")),
     path("value/", include("lifelong.value.urls")),
+    path("occasions/", include("lifelong.occasions.urls")),
+    path("today/", include("lifelong.agenda.urls")),
     path("api/v1/", api.urls),
 ]

@@ -1,6 +1,7 @@
 """Customers, their contact points, tags, profile sheet and relatives."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -64,6 +65,22 @@ class Customer(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
     last_touched_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
+    # Keep in touch (customers/cadence.py keeps these true).
+    contact_every_days = models.PositiveSmallIntegerField(
+        "contact at least every (days)", null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Leave empty to follow the tier's policy. Nobody waits more than 30 days.",
+    )  # fmt: skip
+    contact_snoozed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Mirrors of the value snapshot (value.services.refresh_values writes them), here so
+    # that the agenda, segments and cadence filter and sort on one indexed table.
+    tier = models.CharField(max_length=1, blank=True, default="", db_default="", editable=False)
+    value_rank = models.PositiveSmallIntegerField(
+        default=0, db_default=0, editable=False,
+        help_text="Decile of projected two-year value: 10 is the top tenth, 0 no value yet.",
+    )  # fmt: skip
+
     # Lower-case "last first", the list's sort order; kept by services.save_customer.
     sort_name = models.CharField(max_length=210, editable=False, default="")
 
@@ -78,6 +95,13 @@ class Customer(models.Model):
             models.Index(
                 fields=["owner", "last_touched_at", "id"], name="customer_owner_touched_key"
             ),
+            # The agenda's order: most valuable first, then the longest overdue.
+            models.Index(fields=["-value_rank", "next_due_at", "id"], name="customer_due_key"),
+            models.Index(
+                fields=["owner", "-value_rank", "next_due_at", "id"],
+                name="customer_owner_due_key",
+            ),
+            models.Index(fields=["next_due_at"], name="customer_next_due"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from lifelong.accounts.models import User
+from lifelong.customers import cadence
 from lifelong.customers.models import (
     AnswerKind,
     Customer,
@@ -190,6 +191,7 @@ def save_customer(
     if tags is not None:
         set_tags(customer, tags)
     reindex(customer)
+    cadence.refresh_due(customer)
     return customer
 
 
@@ -219,12 +221,14 @@ def archive_customer(customer: Customer) -> None:
     if customer.archived_at is None:
         customer.archived_at = timezone.now()
         customer.save(update_fields=["archived_at"])
+        cadence.refresh_due(customer)
 
 
 def restore_customer(customer: Customer) -> None:
     if customer.archived_at is not None:
         customer.archived_at = None
         customer.save(update_fields=["archived_at"])
+        cadence.refresh_due(customer)
 
 
 # ---------------------------------------------------------------- profile sheet

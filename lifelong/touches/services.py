@@ -8,14 +8,20 @@ from django.db.models import Max
 from django.utils import timezone
 
 from lifelong.accounts.models import User
+from lifelong.customers import cadence
 from lifelong.customers.models import Customer
 from lifelong.touches.models import Touch
 
 
-def _refresh_last_touched(customer: Customer) -> None:
+def _refresh_last_touched(customer: Customer, *, touched: bool = False) -> None:
+    """Keep last_touched_at and the next contact date true; a new or edited touch
+    (`touched`) also ends a snooze, since the contact it held back has happened."""
     latest = customer.touches.aggregate(latest=Max("occurred_at"))["latest"]
     Customer.objects.filter(pk=customer.pk).update(last_touched_at=latest)
     customer.last_touched_at = latest
+    if touched:
+        cadence.clear_snooze(customer)
+    cadence.refresh_due(customer)
 
 
 @transaction.atomic
@@ -50,7 +56,7 @@ def save_touch(touch: Touch) -> Touch:
         raise ValidationError({"occurred_at": ["A touch cannot be in the future."]})
     touch.full_clean()
     touch.save()
-    _refresh_last_touched(touch.customer)
+    _refresh_last_touched(touch.customer, touched=True)
     return touch
 
 

@@ -82,6 +82,9 @@ class ValueSnapshot(models.Model):
     monetary_score = models.PositiveSmallIntegerField()
     rfm_cell = models.CharField("RFM cell", max_length=3)
     tier = models.CharField(max_length=1, choices=Tier.choices)
+    value_rank = models.PositiveSmallIntegerField(
+        default=0, help_text="Decile of projected two-year value (or revenue): 10 is the top."
+    )
 
     class Meta:
         indexes = [

@@ -18,12 +18,14 @@ from decimal import Decimal
 import numpy as np
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from scipy.stats import rankdata
 
 from lifelong.accounts.models import Business
 from lifelong.commerce.models import Purchase
+from lifelong.customers.cadence import DEFAULT_POLICIES, recompute_due, tier_interval
 from lifelong.customers.models import Customer
 from lifelong.value.fitting import (
     MODEL_LABELS,
@@ -40,18 +42,12 @@ DEFAULTS = {
     "model": "bgnbd",
     "discount_rate": 0.10,
     "tiers": [("A", 0.20), ("B", 0.30), ("C", 0.50)],
-    "policies": {
-        "A": {"contact_every_days": 14, "extras_allowed": True},
-        "B": {"contact_every_days": 30, "extras_allowed": True},
-        "C": {"contact_every_days": 30, "extras_allowed": False},
-    },
+    "policies": DEFAULT_POLICIES,
     # Below this many customers with purchases the models are not fitted.
     "min_customers": 20,
     # Gamma-Gamma needs this many repeat buyers; below it spend is each one's own average.
     "min_repeat_buyers": 10,
 }
-# The product's rule: nobody waits longer than this for a contact, whatever their tier.
-CONTACT_FLOOR_DAYS = 30
 UNIT = "weeks"
 UNIT_DAYS = 7.0
 CLV_YEARS = (1, 2, 10)
@@ -80,10 +76,9 @@ def tier_policy(tier: str | None) -> TierPolicy:
     and None, get the floor and no extras.
     """
     policy = value_settings()["policies"].get(tier, {}) if tier else {}
-    days = int(policy.get("contact_every_days", CONTACT_FLOOR_DAYS))
     return TierPolicy(
         tier=tier,
-        contact_every_days=max(1, min(days, CONTACT_FLOOR_DAYS)),
+        contact_every_days=tier_interval(tier),
         extras_allowed=bool(policy.get("extras_allowed", False)),
     )
 
@@ -116,6 +111,18 @@ def rfm_scores(
         quintile_scores(purchase_days),
         quintile_scores(revenue),
     )
+
+
+def value_deciles(value: np.ndarray, revenue: np.ndarray) -> np.ndarray:
+    """Each customer's decile of `value` (ties broken by revenue): 10 for the top tenth
+    down to 1; the agenda ranks by it before it looks at how overdue someone is."""
+    n = len(value)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((-revenue, -value))
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    return 10 - (position * 10) // n
 
 
 def assign_tiers(
@@ -278,6 +285,7 @@ def refresh_values(
     recency, frequency, monetary = rfm_scores(days_since, summary.x + 1, summary.revenue)
     tier_value = clv[2] if clv else summary.revenue
     tiers = assign_tiers(tier_value, summary.revenue, cfg["tiers"])
+    ranks = value_deciles(tier_value, summary.revenue)
 
     with transaction.atomic():
         record = ValueFit.objects.create(
@@ -298,8 +306,9 @@ def refresh_values(
         )
         _write_snapshots(
             now, record, summary, p_alive, expected_90d, spend, clv,
-            recency, frequency, monetary, tiers,
+            recency, frequency, monetary, tiers, ranks,
         )  # fmt: skip
+        _mirror_on_customers()
         if p_alive is not None:
             _write_history(today.replace(day=1), summary.customer_ids, p_alive)
         record.seconds = time.perf_counter() - started
@@ -361,6 +370,7 @@ def _write_snapshots(
     frequency: np.ndarray,
     monetary: np.ndarray,
     tiers: np.ndarray,
+    ranks: np.ndarray,
 ) -> None:
     """Upsert a snapshot per summarised customer; delete everybody else's."""
     ops = connection.ops
@@ -393,10 +403,22 @@ def _write_snapshots(
         "monetary_score": m,
         "rfm_cell": [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
         "tier": [str(t) for t in tiers],
+        "value_rank": ranks.tolist(),
     }
     _upsert(ValueSnapshot, list(columns), zip(*columns.values(), strict=True), ["customer"])
     # Customers whose purchases are gone (or who are gone) keep no stale figures.
     ValueSnapshot.objects.exclude(fit=record).delete()
+
+
+def _mirror_on_customers() -> None:
+    """Copy each snapshot's tier and value rank onto its customer (blank and 0 for the
+    customers without one), then move everybody's next contact date to the new tiers."""
+    snapshot = ValueSnapshot.objects.filter(customer=OuterRef("pk"))
+    Customer.objects.update(
+        tier=Coalesce(Subquery(snapshot.values("tier")[:1]), Value("")),
+        value_rank=Coalesce(Subquery(snapshot.values("value_rank")[:1]), Value(0)),
+    )
+    recompute_due()
 
 
 def _write_history(month: dt.date, customer_ids: np.ndarray, p_alive: np.ndarray) -> None:

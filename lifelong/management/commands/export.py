@@ -32,6 +32,7 @@ FIELDS = [
     "street", "postal_code", "city", "region", "country", "how_we_met", "notes",
     "external_id", "email_consent", "email_consent_at", "email_consent_source",
     "became_customer_on", "created_at", "updated_at", "archived_at", "last_touched_at",
+    "contact_every_days", "contact_snoozed_until", "next_due_at", "tier", "value_rank",
 ]  # fmt: skip
 CSV_COLUMNS = [*FIELDS, "owner", "referred_by", "emails", "phones", "tags"]
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OccasionsConfig(AppConfig):
+    name = "lifelong.occasions"
+    label = "occasions"
