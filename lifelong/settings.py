@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "lifelong.commerce",
     "lifelong.value",
     "lifelong.occasions",
+    "lifelong.segments",
+    "lifelong.outreach",
     "lifelong.agenda",
 ]
 

@@ -15,5 +15,7 @@ urlpatterns = [
     path("value/", include("lifelong.value.urls")),
     path("occasions/", include("lifelong.occasions.urls")),
     path("today/", include("lifelong.agenda.urls")),
+    path("segments/", include("lifelong.segments.urls")),
+    path("outreach/", include("lifelong.outreach.urls")),
     path("api/v1/", api.urls),
 ]
