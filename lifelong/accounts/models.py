@@ -1,5 +1,6 @@
 """Users with a role, the business's own identity, and per-user API tokens."""
 
+import datetime as dt
 import hashlib
 import secrets
 import zoneinfo
@@ -81,6 +82,14 @@ class Business(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        """The business's date at `now` (default: now): what "today" means to its people."""
+        return (now or timezone.now()).astimezone(self.tzinfo).date()
+
+    def start_of(self, day: dt.date) -> dt.datetime:
+        """The aware moment `day` begins in the business's time zone."""
+        return dt.datetime.combine(day, dt.time(), tzinfo=self.tzinfo)
 
 
 def hash_token(raw: str) -> str:
