@@ -4,15 +4,17 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Query, Router, Status
 
-from lifelong.customers.access import get_customer_for_user
+from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS
-from lifelong.touches import services
+from lifelong.touches import coverage, services
 from lifelong.touches.listing import touch_page
 from lifelong.touches.models import Touch
 from lifelong.touches.schemas import (
     TOUCH_FIELDS,
+    CoverageOut,
     TouchIn,
     TouchOut,
     TouchPageOut,
@@ -78,3 +80,14 @@ def touch_update(
 def touch_delete(request: HttpRequest, customer_id: int, touch_id: int) -> HttpResponse:
     services.delete_touch(_touch(request, customer_id, touch_id))
     return HttpResponse(status=204)
+
+
+@router.get("/coverage", response={200: CoverageOut, **CLIENT_ERRORS})
+def coverage_report(request: HttpRequest) -> dict[str, Any]:
+    """Keep-in-touch coverage over the customers you may see: the share of customers and
+    former customers touched in the last 30 days, overall, by owner and by tier, and the
+    share touched in each of the last 12 calendar months (business time zone)."""
+    now = timezone.now()
+    customers = customers_visible_to(request.user)
+    report = coverage.coverage(customers, now)
+    return coverage.as_dict(report, coverage.monthly(customers, now))

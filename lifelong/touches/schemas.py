@@ -72,3 +72,38 @@ class TouchPatch(Schema):
         if value is None:
             raise ValueError("may not be null")
         return value
+
+
+class CoverageRowOut(Schema):
+    customers: int = Field(description="Customers and former customers (not archived).")
+    touched: int = Field(description="How many of them had a touch in the last 30 days.")
+    share: float | None = Field(description="touched / customers; null when there are none.")
+
+
+class OwnerCoverageOut(CoverageRowOut):
+    owner: UserRef
+    name: str = Field(description="The owner's full name, or username when it has none.")
+
+
+class TierCoverageOut(CoverageRowOut):
+    tier: str = Field(description='"A", "B", "C", or "" for customers without a tier yet.')
+
+
+class MonthCoverageOut(Schema):
+    month: str = Field(description="YYYY-MM in the business's time zone.")
+    customers: int = Field(description="Customers and former customers created by month end.")
+    touched: int = Field(description="How many of them had a touch during the month.")
+    share: float | None
+    partial: bool = Field(description="The current month, counted up to now.")
+
+
+class CoverageOut(Schema):
+    window_days: int
+    since: dt.datetime = Field(description="The 30-day window's start (UTC); it ends now.")
+    goal: float = Field(description="Everybody, every month: 1.0.")
+    customers: int
+    touched: int
+    share: float | None
+    by_owner: list[OwnerCoverageOut] = Field(description="Lowest share first.")
+    by_tier: list[TierCoverageOut] = Field(description='A, B, C and "" (no tier yet), always.')
+    months: list[MonthCoverageOut] = Field(description="The last 12 months, oldest first.")
