@@ -27,7 +27,7 @@ LIST_SHOWN = 20
 
 def month_chart(months: list[cov.MonthShare], frame: Frame | None = None) -> BarChart:
     """One bar per month on a 0-100% axis; the current month's bar is marked partial."""
-    f = frame or Frame(width=640, height=240, left=44, bottom=32, top=20)
+    f = frame or Frame(width=800, height=250, left=48, bottom=32, top=20)
     n = len(months)
     slot = (f.x1 - f.x0) / max(n, 1)
     bars, x_ticks = [], []
