@@ -21,6 +21,7 @@ from lifelong.accounts.api import router as accounts_router
 from lifelong.commerce.api import router as commerce_router
 from lifelong.cursors import BadCursor
 from lifelong.customers.api import router as customers_router
+from lifelong.segments.api import router as segments_router
 from lifelong.touches.api import router as touches_router
 from lifelong.value.api import router as value_router
 
@@ -89,6 +90,7 @@ api.add_router("", customers_router)
 api.add_router("", touches_router)
 api.add_router("", commerce_router)
 api.add_router("", value_router)
+api.add_router("", segments_router)
 
 
 @api.exception_handler(Http404)
