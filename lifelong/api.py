@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as SchemaValidationError
 
 from lifelong.accounts.api import BearerAuth
 from lifelong.accounts.api import router as accounts_router
+from lifelong.agenda.api import router as agenda_router
 from lifelong.commerce.api import router as commerce_router
 from lifelong.cursors import BadCursor
 from lifelong.customers.api import router as customers_router
@@ -91,6 +92,7 @@ api.add_router("", touches_router)
 api.add_router("", commerce_router)
 api.add_router("", value_router)
 api.add_router("", segments_router)
+api.add_router("", agenda_router)
 
 
 @api.exception_handler(Http404)

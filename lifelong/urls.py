@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from lifelong.api import api
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
+    path("", RedirectView.as_view(pattern_name="agenda:today"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("lifelong.accounts.urls")),

@@ -116,6 +116,7 @@ class CustomerForm(forms.ModelForm):
             "referred_by",
             "email_consent",
             "email_consent_source",
+            "contact_every_days",
             "external_id",
             "notes",
         ]

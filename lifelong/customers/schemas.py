@@ -107,6 +107,13 @@ class CustomerOut(Schema):
     updated_at: dt.datetime
     archived_at: dt.datetime | None
     last_touched_at: dt.datetime | None
+    contact_every_days: int | None = Field(
+        description="Keep-in-touch override in days (1-30); null follows the tier's policy."
+    )
+    next_due_at: dt.datetime | None = Field(
+        description="When the next contact falls due; null for prospects and archived customers."
+    )
+    tier: str = Field(description='Value tier "A", "B" or "C"; "" before the first refresh.')
 
     @staticmethod
     def resolve_referred_by(obj: Customer) -> int | None:
@@ -149,6 +156,7 @@ CUSTOMER_FIELDS = (
     "email_consent_at",
     "email_consent_source",
     "became_customer_on",
+    "contact_every_days",
 )
 
 
@@ -184,6 +192,9 @@ class CustomerIn(Schema):
     )
     email_consent_source: str = ""
     became_customer_on: dt.date | None = None
+    contact_every_days: int | None = Field(
+        None, ge=1, le=30, description="Keep in touch at least every N days; null: the tier's."
+    )
 
 
 _NOT_NULL = (
@@ -234,6 +245,7 @@ class CustomerPatch(Schema):
     email_consent_at: AwareDatetime | None = None
     email_consent_source: str | None = None
     became_customer_on: dt.date | None = None
+    contact_every_days: int | None = Field(None, ge=1, le=30)
 
     @field_validator(*_NOT_NULL)
     @classmethod

@@ -50,7 +50,7 @@ def test_login_page_logs_in(client, rep):
     assert "Log in" in client.get(reverse("login")).content.decode()
     response = client.post(reverse("login"), {"username": "ruben", "password": PASSWORD})
     assert response.status_code == 302
-    assert response.url == reverse("customers:list")
+    assert response.url == reverse("agenda:today")
 
 
 def test_login_page_shows_bad_password(client, rep):
