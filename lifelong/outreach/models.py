@@ -134,6 +134,10 @@ class Message(models.Model):
     touch = models.ForeignKey(
         "touches.Touch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set once the email touch of a sent message is written (touch may later be deleted by
+    # a person, so touch=None alone does not say "still to log"): a worker that crashed
+    # between sending and logging leaves sent rows with False, and the next pass logs them.
+    touch_logged = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -148,6 +152,14 @@ class Message(models.Model):
             # The worker's claim: the oldest due queued messages.
             models.Index(fields=["status", "send_after", "id"], name="message_due"),
             models.Index(fields=["customer", "created_at"], name="message_customer"),
+            # The outbox page: newest first, optionally of one status.
+            models.Index(fields=["status", "id"], name="message_status_id"),
+            # Sent messages whose touch is still to be logged (a handful at most).
+            models.Index(
+                fields=["id"],
+                condition=models.Q(status="sent", touch_logged=False),
+                name="message_touch_pending",
+            ),
         ]
 
     def __str__(self) -> str:
