@@ -158,3 +158,12 @@ def overflowing(page, width: int) -> list[str]:
             .slice(0, 10)""",
         width,
     )
+
+
+def log_in(page, live_server, username: str, password: str = PASSWORD) -> None:
+    """Log in through the form as `username`; returns on the page the login lands on (Today)."""
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/today/")

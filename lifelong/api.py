@@ -22,6 +22,7 @@ from lifelong.agenda.api import router as agenda_router
 from lifelong.commerce.api import router as commerce_router
 from lifelong.cursors import BadCursor
 from lifelong.customers.api import router as customers_router
+from lifelong.occasions.api import router as occasions_router
 from lifelong.segments.api import router as segments_router
 from lifelong.touches.api import router as touches_router
 from lifelong.value.api import router as value_router
@@ -91,6 +92,7 @@ api.add_router("", customers_router)
 api.add_router("", touches_router)
 api.add_router("", commerce_router)
 api.add_router("", value_router)
+api.add_router("", occasions_router)
 api.add_router("", segments_router)
 api.add_router("", agenda_router)
 

@@ -49,6 +49,7 @@ class Item:
     title: str  # "Due for a contact", "Birthday on Friday"
     reason: str  # the whole sentence: why it is on the agenda today
     score: float
+    context: str = ""  # what else helps: "last touch 41 days ago"
     owner: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -253,6 +254,7 @@ def due_contacts(customers: QuerySet[Customer], day: Day, limit: int, exact: boo
                 title=title,
                 reason=f"{title} — {who(c)} — {last_touch_words(c, day.today)}",
                 score=score(c.value_rank, due, day.today),
+                context=last_touch_words(c, day.today),
                 owner=c.owner.display_name,
             )
         )
@@ -322,8 +324,13 @@ def occasion_items(customers: QuerySet[Customer], day: Day, limit: int, exact: b
     items = []
     for u in found:
         c = u.occasion.customer
-        when = day_words(u.on, day.today)
-        title = f"{u.title} {when}"
+        plain = f"{u.title} {day_words(u.on, day.today)}"
+        title = plain = plain[0].upper() + plain[1:]
+        if u.years and u.kind == "birthday":
+            title += f" (turns {u.years})"
+        elif u.years and u.kind in ("wedding_anniversary", "customer_since"):
+            title += f" ({u.years} years)"
+        since = last_touch_words(c, day.today)
         items.append(
             Item(
                 kind="occasion",
@@ -333,10 +340,10 @@ def occasion_items(customers: QuerySet[Customer], day: Day, limit: int, exact: b
                 tier=c.tier,
                 value_rank=c.value_rank,
                 due_date=u.on,
-                title=title[0].upper() + title[1:],
-                reason=f"{title[0].upper() + title[1:]} — {who(c)} — "
-                f"{last_touch_words(c, day.today)}",
+                title=title,
+                reason=f"{plain} — {who(c)} — {since}",
                 score=score(c.value_rank, u.on, day.today),
+                context=since,
                 owner=c.owner.display_name,
                 extra={"occasion_kind": u.kind, "years": u.years},
             )

@@ -90,12 +90,12 @@ def test_a_birthday_shows_within_its_lead_time_and_names_the_day(rep, customer):
     Customer.objects.filter(pk=customer.pk).update(tier="A", value_rank=9)
     set_answer(customer, ProfileQuestion.objects.get(key="birthday"), "1980-03-13", by=rep)
     items = services.agenda(rep, TODAY, kinds=["occasion"])
-    assert [i.title for i in items] == ["Birthday on Friday"]
+    assert [i.title for i in items] == ["Birthday on Friday (turns 46)"]
     assert items[0].reason.startswith("Birthday on Friday — Anna Berg (tier A) — ")
     assert items[0].due_date == dt.date(2026, 3, 13)
     # Seven days ahead is the lead time for a birthday; eight is too early.
     early = services.agenda(rep, dt.date(2026, 3, 6), kinds=["occasion"])
-    assert [i.title for i in early] == ["Birthday on 13 March"]
+    assert [i.title for i in early] == ["Birthday on 13 March (turns 46)"]
     assert services.agenda(rep, dt.date(2026, 3, 5), kinds=["occasion"]) == []
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from conftest import PASSWORD, make_user, needs_chromium, overflowing, page_width
+from conftest import log_in, make_user, needs_chromium, overflowing, page_width
 from lifelong.accounts.models import Role
 from lifelong.commerce import services
 from lifelong.commerce.models import Purchase
@@ -45,11 +45,7 @@ def test_record_a_purchase_on_the_customer_page(live_server, browser, screenshot
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "olivia")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/customers/")
+    log_in(page, live_server, "olivia")
     page.goto(f"{live_server.url}/customers/{customer.pk}/")
     panel = page.locator("#purchases")
     assert "89.00" in panel.inner_text()

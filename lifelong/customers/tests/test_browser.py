@@ -12,7 +12,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from conftest import PASSWORD, make_user, needs_chromium, overflowing, page_width
+from conftest import log_in, make_user, needs_chromium, overflowing, page_width
 from lifelong.accounts.models import Business, Role, User
 from lifelong.customers.default_questions import DEFAULT_QUESTIONS
 from lifelong.customers.models import Customer, ProfileQuestion, Relative
@@ -100,10 +100,8 @@ def test_main_flow_in_chromium(live_server, browser, screenshot_dir):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
     # Log in through the form.
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "olivia")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server, "olivia")
+    page.click("nav >> text=Customers")
     page.wait_for_url(f"{live_server.url}/customers/")
     assert page.evaluate("typeof htmx") == "object", "htmx did not load"
     page.locator("text=Karin Ek").wait_for()

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from conftest import PASSWORD, make_user, needs_chromium, overflowing
+from conftest import log_in, make_user, needs_chromium, overflowing
 from lifelong.accounts.models import Business, Role, User
 from lifelong.customers.models import Customer
 from lifelong.value.records import ValueSnapshot
@@ -87,14 +87,6 @@ def seed(owner: User, rep: User, n: int = 160) -> None:
                 break
             day += dt.timedelta(days=1 + int(rng.exponential(1 / rate)))
     bulk_buy((c, w, t) for c, w, t in rows if w.date() <= today)
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/customers/")
 
 
 @pytest.mark.django_db(transaction=True)
