@@ -262,6 +262,12 @@ class PurchaseImport:
                 on_progress(self._line - done)
                 done = self._line
         self._write(batch)
+        if not self.dry_run and self.report.imported:
+            # Rows went in without signals: bring the customer-since dates up to date.
+            from lifelong.occasions.services import sync_occasions
+
+            new = Purchase.objects.filter(pk__gt=self._before).values("customer_id")
+            sync_occasions(Customer.objects.filter(pk__in=new))
         if on_progress and self.lines > done:
             on_progress(self.lines - done)
         return self.report

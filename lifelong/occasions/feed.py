@@ -81,9 +81,9 @@ def _summary(occasion: Occasion) -> str:
         since = f" since {occasion.year}" if occasion.year else ""
         return f"{name}: customer{since}"
     title = services.title_of(occasion)
-    if occasion.kind in (Kind.CUSTOM, Kind.ONE_OFF):
-        return f"{name}: {title}"
-    return f"{name}: {title[:1].lower()}{title[1:]}"
+    if occasion.kind in (Kind.BIRTHDAY, Kind.WEDDING_ANNIVERSARY):
+        title = title.lower()  # "Anna Berg: birthday"; names and labels keep their case
+    return f"{name}: {title}"
 
 
 def calendar_for(user: User, customer_url: Callable[[int], str], *, host: str) -> bytes:

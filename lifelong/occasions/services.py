@@ -437,9 +437,9 @@ def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
 
 
 def _in_chunk(qs: QuerySet, field: str, chunk: list[int]) -> QuerySet:
-    """`qs` limited to the customers of `chunk` (sorted ids): one range when they are
-    dense, as after a bulk insert, else an IN list. Callers drop rows outside `chunk`."""
-    lo, hi = chunk[0], chunk[-1]
+    """`qs` limited to the customers of `chunk`: one range when their ids are dense, as
+    after a bulk insert, else an IN list. Callers drop rows outside `chunk`."""
+    lo, hi = min(chunk), max(chunk)
     if hi - lo < 2 * len(chunk):
         return qs.filter(**{f"{field}__gte": lo, f"{field}__lte": hi})
     return qs.filter(**{f"{field}__in": chunk})

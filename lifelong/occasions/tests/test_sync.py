@@ -134,3 +134,17 @@ def test_sync_of_sparse_customers_touches_only_them(rep, birthday_question):
         people[0].pk,
         people[4].pk,
     }
+
+
+def test_a_purchase_import_brings_customer_since_up_to_date(tmp_path, customer, rep):
+    from lifelong.commerce.importer import PurchaseImport
+
+    customer.external_id = "A1"
+    save_customer(customer)
+    path = tmp_path / "purchases.csv"
+    path.write_text("customer,date,amount,currency\nA1,2021-05-06,10,EUR\nB2,2022-01-02,5,EUR\n")
+    report = PurchaseImport(path, create_customers=True, owner=rep).run()
+    assert report.imported == 2
+    assert derived(customer) == {(Kind.CUSTOMER_SINCE, None, 5, 6, 2021)}
+    new = Customer.objects.get(external_id="B2")
+    assert derived(new) == {(Kind.CUSTOMER_SINCE, None, 1, 2, 2022)}
