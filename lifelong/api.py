@@ -22,8 +22,8 @@ from lifelong.agenda.api import router as agenda_router
 from lifelong.commerce.api import router as commerce_router
 from lifelong.cursors import BadCursor
 from lifelong.customers.api import router as customers_router
-from lifelong.outreach.template_api import router as templates_router
 from lifelong.occasions.api import router as occasions_router
+from lifelong.outreach.template_api import router as templates_router
 from lifelong.segments.api import router as segments_router
 from lifelong.touches.api import router as touches_router
 from lifelong.value.api import router as value_router

@@ -1,9 +1,27 @@
 from django.urls import path
 
-from lifelong.outreach import views
+from lifelong.outreach import template_views, views
 
 app_name = "outreach"
 urlpatterns: list = []
+
+# Message templates (outreach/template_views.py).
+urlpatterns += [
+    path("templates/", template_views.template_list, name="templates"),
+    path("templates/new/", template_views.template_new, name="template_new"),
+    path("templates/<int:template_id>/", template_views.template_detail, name="template"),
+    path("templates/<int:template_id>/edit/", template_views.template_edit, name="template_edit"),
+    path(
+        "templates/<int:template_id>/restore/",
+        template_views.template_restore,
+        name="template_restore",
+    ),
+    path(
+        "templates/<int:template_id>/delete/",
+        template_views.template_delete,
+        name="template_delete",
+    ),
+]
 
 # The outbox, the suppression list and the public unsubscribe pages (outreach/views.py).
 urlpatterns += [
