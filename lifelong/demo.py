@@ -52,6 +52,7 @@ from lifelong.customers.models import (
 from lifelong.customers.partial_dates import PartialDate
 from lifelong.customers.services import normalise_phone, parse_answer, search_terms
 from lifelong.occasions.services import sync_occasions
+from lifelong.outreach.rendering import ensure_starter_templates
 from lifelong.touches.models import Channel, Direction, Touch
 
 # A fixed password for local demo data only; `lifelong demo` prints it on every run.
@@ -875,6 +876,7 @@ def generate(
     _add_referrals(rng, created)
     # bulk_create skips the services, so derived data is brought up to date here.
     recompute_due(Customer.objects.filter(pk__in=[c.pk for c in created]))
+    ensure_starter_templates()  # programs need templates to offer
     sync_occasions(Customer.objects.filter(pk__gte=created[0].pk) if created else None)
     user = next((u for u in users if u.username == DEMO_USERNAME), None)
     return DemoResult(
