@@ -550,14 +550,16 @@ class _Generator:
             Status.PROSPECT: rng.choice([0, 0, 1, 2, 3]),
             Status.FORMER: rng.choice([0, 1, 2, 3]),
         }[customer.status]
-        # Former customers went quiet a while ago; the others were touched up to yesterday.
+        # Former customers went quiet a while ago; the others were touched up to yesterday,
+        # and a business that keeps in touch has heard from most of them in the last weeks.
         newest = 200.0 if customer.status == Status.FORMER else 0.0
+        recent = customer.status == Status.CUSTOMER and rng.random() < 0.8
         touches = []
-        for _ in range(count):
+        for i in range(count):
             channel = _weighted(rng, _CHANNEL_WEIGHTS)
             inbound = channel in (Channel.CALL, Channel.EMAIL, Channel.TEXT) and rng.random() < 0.2
             user = customer.owner if rng.random() < 0.85 else rng.choice(self.users)
-            when = self._moment(730, newest)
+            when = self._moment(40, newest) if recent and i == 0 else self._moment(730, newest)
             touches.append(
                 Touch(
                     customer=customer,
