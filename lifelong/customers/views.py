@@ -96,6 +96,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "relative_form": RelativeForm(),
         "referrer": _referrer(request, customer),
         "main_panels": render_panels(request, customer, "main"),
+        "side_panels": render_panels(request, customer, "side"),
         **_sheet_context(customer),
     }
     return render(request, "customers/detail.html", context)

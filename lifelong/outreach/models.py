@@ -96,6 +96,16 @@ class Program(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def occasion_label(self) -> str:
+        """"birthday", "relative's birthday": what a greeting greets, in words."""
+        from lifelong.occasions.models import Kind
+
+        try:
+            return Kind(self.occasion_kind).label.lower()
+        except ValueError:
+            return "occasion"
+
 
 class MessageStatus(models.TextChoices):
     DRAFT = "draft", "Draft, waiting for review"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lifelong.outreach import template_views, views
+from lifelong.outreach import program_views, template_views, views
 
 app_name = "outreach"
 urlpatterns: list = []
@@ -32,4 +32,18 @@ urlpatterns += [
     path("suppressions/<int:pk>/remove/", views.suppression_remove, name="suppression_remove"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("preferences/<str:token>/", views.preferences, name="preferences"),
+]
+
+# Programs and the drafts they make (outreach/program_views.py).
+urlpatterns += [
+    path("programs/", program_views.program_list, name="programs"),
+    path("programs/new/", program_views.program_new, name="program_new"),
+    path("programs/<int:program_id>/", program_views.program_detail, name="program"),
+    path("programs/<int:program_id>/edit/", program_views.program_edit, name="program_edit"),
+    path("programs/<int:program_id>/run/", program_views.program_run, name="program_run"),
+    path("programs/<int:program_id>/toggle/", program_views.program_toggle, name="program_toggle"),
+    path("drafts/", program_views.draft_list, name="drafts"),
+    path("drafts/approve-all/", program_views.draft_approve_all, name="drafts_approve_all"),
+    path("drafts/<int:message_id>/", program_views.draft_edit, name="draft"),
+    path("drafts/<int:message_id>/act/", program_views.draft_act, name="draft_act"),
 ]
