@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -123,6 +124,12 @@ class Connection:
                 )
             else:
                 smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+            # The end-of-data marker is a write of its own, three bytes after the content:
+            # without TCP_NODELAY, Nagle's algorithm holds it until the server's delayed
+            # ACK of the content (40 ms on Linux), which would cap a worker at 25 messages
+            # a second.
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo()
             if c.security == "starttls":
                 smtp.starttls(context=context)

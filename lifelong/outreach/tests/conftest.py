@@ -40,15 +40,26 @@ class Recorder:
     `replies` maps a recipient to the DATA replies to give it, one per attempt, before
     accepting ("451 …" then nothing: accepted the second time). `on_message` is called
     (in the server's thread) with the count after each accepted message, before the
-    server answers 250.
+    server answers 250; `on_rcpt` with the count of RCPT commands, before answering.
     """
 
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.replies: dict[str, list[str]] = {}
         self.on_message: Callable[[int], None] | None = None
+        self.on_rcpt: Callable[[int], None] | None = None
+        self.rcpts = 0
         self.lock = threading.Lock()
         self.port = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        envelope.rcpt_tos.append(address)
+        with self.lock:
+            self.rcpts += 1
+            count = self.rcpts
+        if self.on_rcpt:
+            self.on_rcpt(count)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         rcpt = envelope.rcpt_tos[0] if envelope.rcpt_tos else ""
