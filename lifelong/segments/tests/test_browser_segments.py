@@ -66,6 +66,10 @@ def test_the_live_count_follows_the_filters(live_server, browser, screenshot_dir
     page.screenshot(path=screenshot_dir / "segment.png", full_page=True)
 
     page.fill("#id_name", "Consenting, not touched for a month")
+    # Typing asks for a count too; let it answer before leaving the page, or the browser
+    # aborts it and htmx logs the aborted request as an error.
+    page.wait_for_timeout(400)
+    page.wait_for_load_state("networkidle")
     page.click("button:has-text('Save')")
     page.wait_for_url(f"{live_server.url}/segments/{segment.pk}/")
     segment.refresh_from_db()
