@@ -24,6 +24,7 @@ from lifelong.cursors import BadCursor
 from lifelong.customers.api import router as customers_router
 from lifelong.occasions.api import router as occasions_router
 from lifelong.outreach.api import router as outreach_router
+from lifelong.outreach.program_api import router as programs_router
 from lifelong.outreach.template_api import router as templates_router
 from lifelong.segments.api import router as segments_router
 from lifelong.touches.api import router as touches_router
@@ -97,6 +98,7 @@ api.add_router("", value_router)
 api.add_router("", occasions_router)
 api.add_router("", segments_router)
 api.add_router("", templates_router)
+api.add_router("", programs_router)
 api.add_router("", agenda_router)
 api.add_router("", outreach_router)
 

@@ -209,3 +209,31 @@ def test_an_outsider_cannot_see_or_act_on_anothers_drafts(rep, outsider_client, 
     assert r.status_code == 404
     m.refresh_from_db()
     assert m.status == MessageStatus.DRAFT
+
+
+def test_api_creates_runs_and_reviews(owner, rep, outsider, client, template, everyone):
+    from conftest import bearer
+
+    person(rep, "Anna", "anna@example.com")
+    body = {"name": "Api news", "kind": "one_off", "template": template.pk,
+            "segment": everyone.pk, "approval": "drafts"}  # fmt: skip
+    assert client.post("/api/v1/programs", body, content_type="application/json",
+                       headers=bearer(rep)).status_code == 403  # fmt: skip
+    bad = client.post("/api/v1/programs", {**body, "segment": None},
+                      content_type="application/json", headers=bearer(owner))  # fmt: skip
+    assert bad.status_code == 422
+    r = client.post("/api/v1/programs", body, content_type="application/json",
+                    headers=bearer(owner))  # fmt: skip
+    assert r.status_code == 201 and r.json()["next_run_at"]
+    pid = r.json()["id"]
+    assert client.post(f"/api/v1/programs/{pid}/run", headers=bearer(owner)).json() == {
+        "created": 1
+    }
+    (m,) = Message.objects.all()
+    assert (
+        client.post(f"/api/v1/drafts/{m.pk}/approve", headers=bearer(outsider)).status_code == 404
+    )
+    assert client.post(f"/api/v1/drafts/{m.pk}/approve", headers=bearer(rep)).status_code == 200
+    m.refresh_from_db()
+    assert m.status == MessageStatus.QUEUED
+    assert client.post(f"/api/v1/drafts/{m.pk}/skip", headers=bearer(rep)).status_code == 404
