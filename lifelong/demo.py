@@ -877,9 +877,12 @@ def generate(
             bar.update(size)
     _add_referrals(rng, created)
     # bulk_create skips the services, so derived data is brought up to date here.
-    recompute_due(Customer.objects.filter(pk__in=[c.pk for c in created]))
+    # The new customers have the highest ids (a list of a million ids would pass
+    # SQLite's limit on query parameters).
+    new = Customer.objects.filter(pk__gte=created[0].pk) if created else Customer.objects.none()
+    recompute_due(new)
+    sync_occasions(new)
     ensure_starter_templates()  # programs need templates to offer
-    sync_occasions(Customer.objects.filter(pk__gte=created[0].pk) if created else None)
     user = next((u for u in users if u.username == DEMO_USERNAME), None)
     return DemoResult(
         customers=len(created),
