@@ -52,7 +52,10 @@ from lifelong.customers.models import (
 from lifelong.customers.partial_dates import PartialDate
 from lifelong.customers.services import normalise_phone, parse_answer, search_terms
 from lifelong.occasions.services import sync_occasions
+from lifelong.outreach.models import Program, Template
+from lifelong.outreach.programs import save_program
 from lifelong.outreach.rendering import ensure_starter_templates
+from lifelong.segments.models import Segment
 from lifelong.touches.models import Channel, Direction, Touch
 
 # A fixed password for local demo data only; `lifelong demo` prints it on every run.
@@ -883,6 +886,7 @@ def generate(
     recompute_due(new)
     sync_occasions(new)
     ensure_starter_templates()  # programs need templates to offer
+    ensure_demo_programs(today)
     user = next((u for u in users if u.username == DEMO_USERNAME), None)
     return DemoResult(
         customers=len(created),
@@ -891,6 +895,34 @@ def generate(
         password_is_demo=bool(user and user.check_password(DEMO_PASSWORD)),
         purchases=bought,
     )
+
+
+def ensure_demo_programs(today: dt.date) -> list[Program]:
+    """A quarterly update to the customers who said yes to email, and greetings on
+    customers' and their children's birthdays (drafts to review), unless they exist."""
+    if Program.objects.exists():
+        return []
+    yes, _ = Segment.objects.get_or_create(
+        name="Customers who said yes to email",
+        defaults={"filters": {"status": ["customer"], "consent": "yes"}},
+    )
+    business = Business.get()
+    # The first working day of the next quarter, at nine.
+    month = ((today.month - 1) // 3 + 1) * 3 + 1
+    year = today.year + (month > 12)
+    start = dt.datetime(year, (month - 1) % 12 + 1, 1, 9, tzinfo=business.tzinfo)
+    plans = [
+        Program(name="Quarterly update", kind="recurring", recurrence="quarterly",
+                purpose="marketing", segment=yes, starts_at=start, approval="automatic",
+                template=Template.objects.get(key="quarterly-update")),
+        Program(name="Birthday greetings", kind="greeting", occasion_kind="birthday",
+                days_before=0, purpose="relationship", approval="drafts",
+                template=Template.objects.get(key="birthday")),
+        Program(name="Children's birthdays", kind="greeting", occasion_kind="relative_birthday",
+                days_before=2, purpose="relationship", approval="drafts",
+                template=Template.objects.get(key="child-birthday")),
+    ]  # fmt: skip
+    return [save_program(p) for p in plans]
 
 
 def _add_referrals(rng: random.Random, customers: list[Customer]) -> None:
