@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lifelong.outreach import sending, smtp
+from lifelong.outreach import compliance, sending, smtp
 
 
 class Command(BaseCommand):
@@ -40,6 +40,7 @@ class Command(BaseCommand):
             raise CommandError("--sleep must not be negative and --stale-after at least 1.")
         try:
             config = smtp.config_from_env()
+            compliance.base_url()  # the links in every footer: fail now, not mid-batch
         except ImproperlyConfigured as e:
             raise CommandError(str(e)) from None
         verbosity = options["verbosity"]
