@@ -220,9 +220,7 @@ def draft_act(request: HttpRequest, message_id: int) -> HttpResponse:
     message = _draft_for(request.user, message_id)
     if request.POST.get("action") == "approve":
         programs.approve(message, by=request.user)
-        messages.success(
-            request, f"Approved for {message.customer.display_name}: it goes out next."
-        )
+        messages.success(request, f"Approved: it goes to {message.customer.display_name} next.")
     elif request.POST.get("action") == "skip":
         programs.skip(message, by=request.user)
         messages.success(request, f"Skipped: nothing goes to {message.customer.display_name}.")

@@ -302,6 +302,12 @@ def run_now(program: Program, *, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     if program.kind == ProgramKind.GREETING:
         return run_greetings(program, Business.get().today(now))
+    if program.kind == ProgramKind.ONE_OFF:
+        # A one-off has one occurrence: running it early is that run, not another one.
+        created = run_program(program, program.starts_at)
+        program.last_run_at, program.next_run_at = now, None
+        program.save(update_fields=["last_run_at", "next_run_at"])
+        return created
     created = run_program(program, now)
     Program.objects.filter(pk=program.pk).update(last_run_at=now)
     return created

@@ -237,3 +237,14 @@ def test_api_creates_runs_and_reviews(owner, rep, outsider, client, template, ev
     m.refresh_from_db()
     assert m.status == MessageStatus.QUEUED
     assert client.post(f"/api/v1/drafts/{m.pk}/skip", headers=bearer(rep)).status_code == 404
+
+
+def test_running_a_one_off_early_is_its_only_run(rep, template, everyone, clock):
+    person(rep, "Anna", "anna@example.com")
+    p = program(template, everyone, kind="one_off", starts_at=NOW + dt.timedelta(days=2))
+    assert programs.run_now(p) == 1
+    p.refresh_from_db()
+    assert p.next_run_at is None
+    clock.shift(dt.timedelta(days=3))
+    assert programs.run_due().created == 0
+    assert Message.objects.count() == 1
