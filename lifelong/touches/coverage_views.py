@@ -15,12 +15,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+# The Value pages' chart geometry: the same frame, bars and ticks, drawn by our template.
+from lifelong.charts import Bar, BarChart, Frame, Tick
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
 from lifelong.touches import coverage as cov
-
-# The Value pages' chart geometry: the same frame, bars and ticks, drawn by our template.
-from lifelong.value.charts import Bar, BarChart, Frame, Tick
 
 LIST_SHOWN = 20
 

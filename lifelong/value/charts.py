@@ -1,68 +1,14 @@
-"""Server-side SVG charts for the Value pages: coordinates here, markup in the templates.
-
-Each function turns numbers into the geometry one chart needs (a path, bars, ticks) in a
-fixed viewBox; the SVG scales with its container. No JavaScript, no chart library.
-"""
+"""The Value pages' charts (Pareto curve, CLV histogram, holdout check), on lifelong.charts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from lifelong.charts import Bar, BarChart, Frame, Tick, short_money, value_axis
 from lifelong.value.models import HoldoutTable
-from lifelong.value.services import Histogram, ParetoCurve, nice_number
-
-
-@dataclass(frozen=True)
-class Tick:
-    pos: float
-    label: str
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str
-    title: str
-    css: str = ""
-
-
-@dataclass(frozen=True)
-class Frame:
-    """The plot area inside a `width` by `height` viewBox."""
-
-    width: int = 640
-    height: int = 300
-    left: int = 56
-    right: int = 16
-    top: int = 16
-    bottom: int = 40
-
-    @property
-    def x0(self) -> float:
-        return self.left
-
-    @property
-    def x1(self) -> float:
-        return self.width - self.right
-
-    @property
-    def y0(self) -> float:
-        return self.height - self.bottom
-
-    @property
-    def y1(self) -> float:
-        return self.top
-
-    def x(self, share: float) -> float:
-        return round(self.x0 + share * (self.x1 - self.x0), 2)
-
-    def y(self, share: float) -> float:
-        return round(self.y0 - share * (self.y0 - self.y1), 2)
+from lifelong.value.services import Histogram, ParetoCurve
 
 
 @dataclass(frozen=True)
@@ -101,39 +47,12 @@ def pareto_chart(curve: ParetoCurve, frame: Frame | None = None) -> ParetoChart:
     )
 
 
-def short_money(value: float) -> str:
-    """12_345 -> "12.3k", 1_250_000 -> "1.25M": for axis labels."""
-    value = float(value)
-    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:.3g}{suffix}"
-    return f"{value:.0f}" if value == round(value) else f"{value:.3g}"
-
-
-@dataclass(frozen=True)
-class BarChart:
-    frame: Frame
-    bars: list[Bar]
-    x_ticks: list[Tick]
-    y_ticks: list[Tick]
-    legend: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _axis(f: Frame, largest: float, fmt) -> tuple[float, list[Tick]]:
-    """A value axis from 0 in round steps (about four of them) covering `largest`:
-    (the axis maximum, its ticks)."""
-    step = nice_number(max(largest, 1e-9) / 4)
-    top = step * max(1, int(np.ceil(largest / step - 1e-9)))
-    count = round(top / step)
-    return top, [Tick(f.y(i / count), fmt(step * i)) for i in range(count + 1)]
-
-
 def histogram_chart(hist: Histogram, currency: str = "", frame: Frame | None = None) -> BarChart:
     """Customers per two-year-CLV bin; the last bar also counts the long tail."""
     f = frame or Frame()
     counts = hist.counts.astype(float)
     counts[-1] += hist.overflow
-    top, y_ticks = _axis(f, float(counts.max()), lambda v: f"{v:,.0f}")
+    top, y_ticks = value_axis(f, float(counts.max()), lambda v: f"{v:,.0f}")
     n = counts.size
     slot = (f.x1 - f.x0) / n
     bars = []
@@ -166,7 +85,7 @@ def holdout_chart(table: HoldoutTable, frame: Frame | None = None) -> BarChart:
     f = frame or Frame(width=1100, height=320)
     n = table.frequency.size
     largest = float(max(table.actual_mean.max(), table.predicted_mean.max(), 0.1))
-    top, y_ticks = _axis(f, largest, lambda v: f"{v:g}")
+    top, y_ticks = value_axis(f, largest, lambda v: f"{v:g}")
     slot = (f.x1 - f.x0) / n
     width = slot * 0.36
     bars = []

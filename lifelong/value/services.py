@@ -24,6 +24,7 @@ from django.utils import timezone
 from scipy.stats import rankdata
 
 from lifelong.accounts.models import Business
+from lifelong.charts import nice_number
 from lifelong.commerce.models import Purchase
 from lifelong.customers.cadence import DEFAULT_POLICIES, recompute_due, tier_interval
 from lifelong.customers.models import Customer
@@ -533,17 +534,6 @@ class Histogram:
     edges: np.ndarray
     counts: np.ndarray
     overflow: int
-
-
-def nice_number(value: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 times 10^k at or above `value` (for bins and axes)."""
-    if value <= 0 or not np.isfinite(value):
-        return 1.0
-    base = 10.0 ** np.floor(np.log10(value))
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if step * base >= value * (1 - 1e-9):
-            return float(step * base)
-    return float(10 * base)
 
 
 def clv_histogram(customers: QuerySet[Customer], *, bins: int = 20) -> Histogram | None:
