@@ -98,7 +98,7 @@ class Program(models.Model):
 
     @property
     def occasion_label(self) -> str:
-        """"birthday", "relative's birthday": what a greeting greets, in words."""
+        """ "birthday", "relative's birthday": what a greeting greets, in words."""
         from lifelong.occasions.models import Kind
 
         try:
