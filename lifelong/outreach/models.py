@@ -198,3 +198,21 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return self.address or f"(erased) {self.address_hash[:12]}"
+
+
+class JobRun(models.Model):
+    """One run of a once-a-day job (the nightly value refresh), claimed by its unique key
+    so that several workers run it once."""
+
+    job = models.CharField(max_length=40)
+    day = models.DateField(help_text="The business's local date it ran for.")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["job", "day"], name="unique_job_day")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.day}"

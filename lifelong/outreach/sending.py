@@ -85,6 +85,7 @@ BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_CAP = dt.timedelta(hours=6)
 STALE_AFTER = dt.timedelta(minutes=10)
 RECOVER_EVERY = 60.0  # seconds between looks for abandoned claims while busy
+JOBS_EVERY = 60.0  # seconds between runs of the other jobs while busy
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -222,6 +223,7 @@ class Worker:
         stale_after: dt.timedelta = STALE_AFTER,
         max_attempts: int = MAX_ATTEMPTS,
         on_batch: Callable[[Tally], None] | None = None,
+        jobs: Callable[[], None] | None = None,
     ) -> None:
         self.id = new_worker_id()
         self.batch = batch
@@ -230,6 +232,10 @@ class Worker:
         self.stale_after = stale_after
         self.max_attempts = max_attempts
         self.on_batch = on_batch
+        # Other due work (programs, the nightly refresh: outreach/jobs.py), run at the
+        # start of a pass, at most every JOBS_EVERY seconds while busy.
+        self.jobs = jobs
+        self._last_jobs = -JOBS_EVERY
         self.stopping = threading.Event()
         self._last_recovery = -RECOVER_EVERY
         self._claim_refreshed = 0.0
@@ -242,6 +248,9 @@ class Worker:
         total = Tally()
         try:
             while not self.stopping.is_set():
+                if self.jobs and time.monotonic() - self._last_jobs >= JOBS_EVERY:
+                    self._last_jobs = time.monotonic()
+                    self.jobs()
                 if time.monotonic() - self._last_recovery >= RECOVER_EVERY:
                     self.recover()
                 tally = self.run_batch()

@@ -7,13 +7,14 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lifelong.outreach import compliance, sending, smtp
+from lifelong.outreach import compliance, jobs, sending, smtp
 
 
 class Command(BaseCommand):
     help = (
-        "Send queued messages over SMTP (EMAIL_URL), logging each as a touch. Runs until "
-        "SIGTERM or Ctrl-C, finishing the message in hand; --once stops when nothing is due."
+        "Send queued messages over SMTP (EMAIL_URL), logging each as a touch; run due "
+        "programs and greetings, and the nightly value refresh. Runs until SIGTERM or "
+        "Ctrl-C, finishing the message in hand; --once stops when nothing is due."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,6 +33,10 @@ class Command(BaseCommand):
             help="seconds after which another worker's claim counts as abandoned "
             "(default 600; a dead worker on this host is noticed at once)",
         )  # fmt: skip
+        parser.add_argument(
+            "--no-jobs", action="store_true",
+            help="only send: leave program runs and the nightly value refresh to another worker",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["batch"] < 1:
@@ -49,11 +54,16 @@ class Command(BaseCommand):
             if verbosity >= 2:
                 self.stdout.write(str(tally))
 
+        def say(line: str) -> None:
+            if verbosity >= 1:
+                self.stdout.write(line)
+
         worker = sending.Worker(
             batch=options["batch"],
             config=config,
             stale_after=dt.timedelta(seconds=options["stale_after"]),
             on_batch=report,
+            jobs=None if options["no_jobs"] else lambda: jobs.run_jobs(say=say),
         )
 
         def stop(signum: int, frame: object) -> None:
