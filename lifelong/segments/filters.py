@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Right, Substr
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -21,7 +20,9 @@ from pydantic import ValidationError as PydanticValidationError
 from lifelong.accounts.models import Business, User
 from lifelong.commerce.models import Product, ProductVersion, Purchase, PurchaseLine
 from lifelong.customers.access import customers_visible_to
-from lifelong.customers.models import Customer, ProfileAnswer, Status, Tag
+from lifelong.customers.models import Customer, Status, Tag
+from lifelong.occasions.models import Kind as OccasionKind
+from lifelong.occasions.models import Occasion
 
 TIERS = ("A", "B", "C", "none")  # "none": no tier yet (Customer.tier is "")
 MAX_DAYS = 3650
@@ -134,14 +135,11 @@ def _local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
 
 
 def _birthday_in(month: int) -> Exists:
-    """Customers whose birthday (the profile answer with key "birthday") is in `month`."""
-    # The answer is "YYYY-MM-DD" or "--MM-DD": its last five characters are "MM-DD".
-    answers = (
-        ProfileAnswer.objects.filter(customer=OuterRef("pk"), question__key="birthday")
-        .annotate(_month=Substr(Right("value", 5), 1, 2))
-        .filter(_month=f"{month:02d}")
+    """Customers whose own birthday (occasions keep it, from the profile sheet) is in
+    `month`; indexed by (month, day)."""
+    return Exists(
+        Occasion.objects.filter(customer=OuterRef("pk"), kind=OccasionKind.BIRTHDAY, month=month)
     )
-    return Exists(answers)
 
 
 def customers_matching(spec: FilterSpec, *, visible_to: User | None = None) -> QuerySet[Customer]:
