@@ -2,8 +2,10 @@
 
 The agenda owns no data. Each feature contributes a *source*: a function that, given
 the customers a user may see and a day, returns that day's items, best first. Sources
-are registered by their apps (AppConfig.ready) so that the agenda depends on none of
-them; the cadence (contacts due) and occasions are built in.
+live in the apps, each in an `agenda_sources.py` module that the agenda finds at start-up
+(AgendaConfig.ready), exposing SOURCES = [(kind, source, handler), …]: contacts due
+(touches), occasions (occasions), and whatever later features add. Items and their
+scores are built with lifelong/agenda/items.py.
 
 Ranking. Every item has a due date (when a contact fell due, the occasion's day, …) and
 belongs to a customer whose value decile (Customer.value_rank: 10 = the most valuable
@@ -21,70 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
 from lifelong.accounts.models import Business, User
-from lifelong.customers import cadence
-from lifelong.customers.access import customers_visible_to, get_customer_for_user
+from lifelong.agenda.items import ACTIONS, Action, Day, Handler, Item, Source
+from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
-from lifelong.occasions import services as occasions
-from lifelong.occasions.access import get_occasion_for_user
-from lifelong.occasions.models import MarkStatus
 from lifelong.touches.models import Channel
-from lifelong.touches.services import log_touch
 
-
-@dataclass(frozen=True)
-class Item:
-    kind: str  # "contact", "occasion", …
-    key: str  # identifies this occurrence for the done / snooze / dismiss actions
-    customer_id: int
-    customer_name: str
-    tier: str
-    value_rank: int
-    due_date: dt.date
-    title: str  # "Due for a contact", "Birthday on Friday"
-    reason: str  # the whole sentence: why it is on the agenda today
-    score: float
-    context: str = ""  # what else helps: "last touch 41 days ago"
-    owner: str = ""
-    extra: dict = field(default_factory=dict)
-
-    def as_json(self) -> dict:
-        data = asdict(self)
-        data["due_date"] = self.due_date.isoformat()
-        return data
-
-
-@dataclass(frozen=True)
-class Day:
-    """What `Source` functions are given: the day and its bounds in the business's zone."""
-
-    today: dt.date
-    start: dt.datetime
-    end: dt.datetime  # the start of the next day
-
-    @classmethod
-    def of(cls, today: dt.date) -> Day:
-        business = Business.get()
-        return cls(
-            today=today,
-            start=business.start_of(today),
-            end=business.start_of(today + dt.timedelta(days=1)),
-        )
-
-
-# A source returns at most `limit` items for `customers` on `day`, ordered by rank_key:
-# everything that needs attention that day or, with `exact`, only what falls due on it
-# (the weekly plan puts each item on its own day).
-Source = Callable[[QuerySet[Customer], Day, int, bool], list[Item]]
-# An action handler does "done", "snooze" or "dismiss" to the item whose key follows
-# "kind:", for `user`, and says what it did in a sentence. It raises Http404 for an item
-# the user may not see and ValueError for a key that does not parse.
-Handler = Callable[["Action"], str]
 _sources: dict[str, Source] = {}
 _handlers: dict[str, Handler] = {}
 
@@ -95,19 +43,8 @@ def register(kind: str, source: Source, handler: Handler) -> None:
     _handlers[kind] = handler
 
 
-ACTIONS = ("done", "snooze", "dismiss")
-
-
-@dataclass(frozen=True)
-class Action:
-    user: User
-    kind: str
-    ref: str  # the key after "kind:"
-    action: str  # one of ACTIONS
-    today: dt.date
-    days: int = 1  # for snooze
-    channel: str = "call"  # for done: how the contact was made
-    note: str = ""
+def kinds() -> list[str]:
+    return list(_sources)
 
 
 def act(
@@ -136,15 +73,6 @@ def act(
     return _handlers[kind](
         Action(user, kind, ref, action, today, days=days, channel=channel, note=note.strip())
     )
-
-
-def lateness(days_late: int) -> float:
-    """Days late (negative: days ahead) mapped into (0, 1), increasing."""
-    return 0.5 + 0.5 * days_late / (abs(days_late) + 14)
-
-
-def score(value_rank: int, due: dt.date, today: dt.date) -> float:
-    return round(value_rank + lateness((today - due).days), 4)
 
 
 def rank_key(item: Item) -> tuple:
@@ -185,112 +113,6 @@ def agenda(
     return list(heapq.merge(*streams, key=rank_key))[:limit]
 
 
-def days_ago(moment: dt.datetime | None, today: dt.date) -> int | None:
-    if moment is None:
-        return None
-    return (today - moment.astimezone(Business.get().tzinfo).date()).days
-
-
-def last_touch_words(customer: Customer, today: dt.date) -> str:
-    days = days_ago(customer.last_touched_at, today)
-    if days is None:
-        return "never contacted"
-    if days == 0:
-        return "last touch today"
-    if days == 1:
-        return "last touch yesterday"
-    return f"last touch {days} days ago"
-
-
-def who(customer: Customer) -> str:
-    tier = f" (tier {customer.tier})" if customer.tier else ""
-    return f"{customer.display_name}{tier}"
-
-
-def day_words(day: dt.date, today: dt.date) -> str:
-    """ "today", "tomorrow", "on Friday" (within a week), "on 3 December"."""
-    delta = (day - today).days
-    if delta == 0:
-        return "today"
-    if delta == 1:
-        return "tomorrow"
-    if delta == -1:
-        return "yesterday"
-    if 1 < delta < 7:
-        return f"on {day:%A}"
-    return f"on {day.day} {day:%B}"
-
-
-# ------------------------------------------------------------------ contacts due
-
-
-def due_contacts(customers: QuerySet[Customer], day: Day, limit: int, exact: bool) -> list[Item]:
-    """Customers whose next contact falls due before the end of `day` (`exact`: on that
-    day only), best first."""
-    due = customers.filter(next_due_at__lt=day.end)
-    if exact:
-        due = due.filter(next_due_at__gte=day.start)
-    rows = due.select_related("owner").order_by("-value_rank", "next_due_at", "id")[:limit]
-    tz = Business.get().tzinfo
-    items = []
-    for c in rows:
-        due = c.next_due_at.astimezone(tz).date()
-        late = (day.today - due).days
-        if late <= 0:
-            title = "Due for a contact today"
-        elif late == 1:
-            title = "Contact overdue by a day"
-        else:
-            title = f"Contact overdue by {late} days"
-        items.append(
-            Item(
-                kind="contact",
-                key=f"contact:{c.pk}",
-                customer_id=c.pk,
-                customer_name=c.display_name,
-                tier=c.tier,
-                value_rank=c.value_rank,
-                due_date=due,
-                title=title,
-                reason=f"{title} — {who(c)} — {last_touch_words(c, day.today)}",
-                score=score(c.value_rank, due, day.today),
-                context=last_touch_words(c, day.today),
-                owner=c.owner.display_name,
-            )
-        )
-    return items
-
-
-def _customer_ref(user: User, ref: str) -> Customer:
-    if not ref.isdigit():
-        raise ValueError(f"{ref!r} is not a customer.")
-    return get_customer_for_user(user, int(ref))
-
-
-def contact_action(a: Action) -> str:
-    customer = _customer_ref(a.user, a.ref)
-    name = customer.display_name
-    if a.action == "done":
-        log_touch(
-            customer, user=a.user, channel=a.channel, summary=a.note or "Kept in touch (from Today)"
-        )
-        return (
-            f"Logged the {Channel(a.channel).label.lower()} with {name}; next contact in "
-            f"{cadence.interval_days(customer)} days."
-        )
-    if a.action == "snooze":
-        cadence.snooze(customer, Business.get().start_of(a.today + dt.timedelta(days=a.days)))
-        return f"{name} is snoozed for {a.days} day{'s' if a.days != 1 else ''}."
-    cadence.skip_cycle(customer)
-    return (
-        f"Skipped this contact with {name}; they are due again in "
-        f"{cadence.interval_days(customer)} days."
-    )
-
-
-register("contact", due_contacts, contact_action)
-
-
 def week(
     user: User | None,
     today: dt.date | None = None,
@@ -309,67 +131,3 @@ def week(
         items = list(heapq.merge(*streams, key=rank_key))
         plan.append((day.today, items[:per_day], len(items) > per_day))
     return plan
-
-
-# ------------------------------------------------------------------ occasions
-
-
-def occasion_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bool) -> list[Item]:
-    """Occasions today and within their reminder lead time (`exact`: on that day only)."""
-    if exact:
-        found = [u for u in occasions.upcoming(customers, day.today) if u.on == day.today]
-        found = found[:limit]
-    else:
-        found = occasions.upcoming(customers, day.today, limit=limit)
-    items = []
-    for u in found:
-        c = u.occasion.customer
-        plain = f"{u.title} {day_words(u.on, day.today)}"
-        title = plain = plain[0].upper() + plain[1:]
-        if u.years and u.kind == "birthday":
-            title += f" (turns {u.years})"
-        elif u.years and u.kind in ("wedding_anniversary", "customer_since"):
-            title += f" ({u.years} years)"
-        since = last_touch_words(c, day.today)
-        items.append(
-            Item(
-                kind="occasion",
-                key=u.key,
-                customer_id=c.pk,
-                customer_name=c.display_name,
-                tier=c.tier,
-                value_rank=c.value_rank,
-                due_date=u.on,
-                title=title,
-                reason=f"{plain} — {who(c)} — {since}",
-                score=score(c.value_rank, u.on, day.today),
-                context=since,
-                owner=c.owner.display_name,
-                extra={"occasion_kind": u.kind, "years": u.years},
-            )
-        )
-    return items
-
-
-def occasion_action(a: Action) -> str:
-    pk, _, on_text = a.ref.partition(":")
-    try:
-        on = dt.date.fromisoformat(on_text)
-    except ValueError:
-        raise ValueError(f"{a.ref!r} is not an occasion's date.") from None
-    occasion = get_occasion_for_user(a.user, pk)
-    customer = occasion.customer
-    title = occasions.title_of(occasion, on)
-    if a.action == "done":
-        log_touch(customer, user=a.user, channel=a.channel, summary=a.note or f"{title}: greeted")
-        occasions.mark(occasion, on, MarkStatus.DONE, by=a.user)
-        return f"{title} of {customer.display_name}: done, and logged as a touch."
-    if a.action == "snooze":
-        until = a.today + dt.timedelta(days=a.days)
-        occasions.mark(occasion, on, MarkStatus.SNOOZED, by=a.user, until=until)
-        return f"{title} of {customer.display_name}: snoozed until {until:%A %-d %B}."
-    occasions.mark(occasion, on, MarkStatus.DISMISSED, by=a.user)
-    return f"{title} of {customer.display_name}: dismissed for this year."
-
-
-register("occasion", occasion_items, occasion_action)

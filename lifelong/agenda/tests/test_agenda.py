@@ -13,7 +13,7 @@ from django.urls import reverse
 from conftest import bearer
 from lifelong.accounts.models import Business
 from lifelong.agenda import services
-from lifelong.agenda.services import lateness, score
+from lifelong.agenda.items import lateness, score
 from lifelong.customers import cadence
 from lifelong.customers.models import Customer, ProfileQuestion
 from lifelong.customers.services import save_customer, set_answer
@@ -321,3 +321,7 @@ def test_the_tier_policy_reaches_the_agenda_after_a_value_refresh(rep, settings)
     Customer.objects.filter(pk=c.pk).update(tier="C", value_rank=2)
     cadence.recompute_due()
     assert keys(services.agenda(rep, TODAY)) == [f"contact:{a.pk}"]
+
+
+def test_sources_are_found_in_the_apps_agenda_sources_modules():
+    assert {"contact", "occasion"} <= set(services.kinds())
