@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "lifelong.occasions",
     "lifelong.segments",
     "lifelong.outreach",
+    "lifelong.promises",
+    "lifelong.surveys",
+    "lifelong.referrals",
     "lifelong.agenda",
 ]
 

@@ -17,5 +17,8 @@ urlpatterns = [
     path("today/", include("lifelong.agenda.urls")),
     path("segments/", include("lifelong.segments.urls")),
     path("outreach/", include("lifelong.outreach.urls")),
+    path("promises/", include("lifelong.promises.urls")),
+    path("surveys/", include("lifelong.surveys.urls")),
+    path("referrals/", include("lifelong.referrals.urls")),
     path("api/v1/", api.urls),
 ]
