@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Prefetch, QuerySet
 from tqdm import tqdm
 
+from lifelong import portability
 from lifelong.accounts.models import User
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer, ProfileAnswer
@@ -117,13 +118,14 @@ class Command(BaseCommand):
     help = "Export data. `export customers --format csv|json [--output FILE] [--user NAME]`."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="what", required=True, metavar="{customers}")
+        sub = parser.add_subparsers(dest="what", required=True, metavar="{customers,all}")
         customers = sub.add_parser(
             "customers",
             help="Customers with emails, phones and tags (JSON also: relatives, profile).",
         )
         customers.add_argument("--format", choices=["csv", "json"], default="csv")
         self._common(customers)
+        add_all_parser(sub)
 
     @staticmethod
     def _common(parser: CommandParser) -> None:
@@ -136,6 +138,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, what: str, output: str | None, user: str | None, **options):
+        if what == "all":
+            return export_all(self, output, no_progress=options["no_progress"])
         viewer = None
         if user:
             viewer = User.objects.filter(username=user).first()
@@ -201,3 +205,48 @@ def write_csv(records: Iterator[dict[str, Any]], out: IO[str] | _StdoutFile) -> 
         writer.writerow(csv_row(record))
         count += 1
     return count
+
+
+# ----------------------------------------------------------------- export all
+
+
+def add_all_parser(sub: Any) -> None:
+    everything = sub.add_parser(
+        "all",
+        help="Every record of every kind, as one JSON file for `lifelong import all`.",
+        description="Users (with password hashes), the business, customers and everything "
+        "they own, products, purchases, value, occasions, segments, programs, the outbox: "
+        "every table of every Lifelong app, streamed row by row. See "
+        "docs/backup-and-export.md.",
+    )
+    everything.add_argument("--output", "-o", help="Write to this file instead of stdout.")
+    everything.add_argument(
+        "--no-progress", action="store_true", help="No progress bar when writing a file."
+    )
+    everything.set_defaults(user=None, format="json")
+
+
+def export_all(command: Command, output: str | None, *, no_progress: bool) -> None:
+    show = bool(output) and not no_progress
+    with (
+        command._open(output) as out,
+        tqdm(
+            total=portability.count_rows() if show else None,
+            unit=" rows",
+            unit_scale=True,
+            disable=None if show else True,  # None: only on a terminal
+            file=sys.stderr,
+        ) as bar,
+    ):
+        try:
+            report = portability.export_all(out, progress=bar.update)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
+    if output:
+        tables = sum(1 for n in report.models.values() if n)
+        command.stderr.write(
+            f"Wrote {report.rows:,} rows of {tables} tables "
+            f"({report.models.get('customers.customer', 0):,} customers) to {output}."
+        )

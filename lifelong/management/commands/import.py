@@ -8,12 +8,16 @@ will join `import purchases`.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError
 from tqdm import tqdm
 
+from lifelong import portability
 from lifelong.accounts.models import User
 from lifelong.commerce.importer import ImportReport, PurchaseImport, Rejection, UnusableFile
 
@@ -29,7 +33,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="what", required=True, metavar="{purchases}")
+        sub = parser.add_subparsers(dest="what", required=True, metavar="{purchases,all}")
         purchases = sub.add_parser(
             "purchases",
             help="One purchase per row: customer,date,amount "
@@ -50,6 +54,7 @@ class Command(BaseCommand):
             help="Who owns the customers --create-customers adds (default: the first owner).",
         )
         self._common(purchases)
+        add_all_parser(sub)
 
     @staticmethod
     def _common(parser: CommandParser) -> None:
@@ -68,6 +73,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, what: str, **options) -> None:
+        if what == "all":
+            return import_all(self, **options)
         if what == "purchases":
             self._purchases(**options)
 
@@ -136,3 +143,71 @@ class Command(BaseCommand):
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+# ----------------------------------------------------------------- import all
+
+
+def add_all_parser(sub: Any) -> None:
+    everything = sub.add_parser(
+        "all",
+        help="Everything `lifelong export all` wrote, into an empty database.",
+        description="Replaces every table the file covers with the file's rows, in one "
+        "transaction. The database must have the same migrations applied as the one the "
+        "file came from (run `lifelong migrate` first) and hold no customers, unless "
+        "--force. Exit status: 0 imported, 1 refused (customers present), 2 the file "
+        "cannot be imported. See docs/backup-and-export.md.",
+    )
+    everything.add_argument("file", help="The JSON file `lifelong export all` wrote.")
+    everything.add_argument(
+        "--force",
+        action="store_true",
+        help="Import even though the database holds customers: they are all replaced.",
+    )
+    everything.add_argument(
+        "--no-progress", action="store_true", help="No progress bar, even on a terminal."
+    )
+
+
+def import_all(command: BaseCommand, *, file: str, force: bool, **options: Any) -> None:
+    started = time.monotonic()
+    try:
+        f = open(file, encoding="utf-8", newline="\n")  # noqa: SIM115
+    except OSError as e:
+        raise CommandError(f"File unusable: {e.strerror}: {file}", returncode=UNUSABLE) from None
+    with (
+        f,
+        tqdm(
+            total=os.fstat(f.fileno()).st_size,
+            unit="B",
+            unit_scale=True,
+            file=sys.stderr,
+            disable=True if options["no_progress"] else None,  # None: only on a terminal
+        ) as bar,
+    ):
+
+        def progress(rows: int) -> None:
+            bar.update(f.buffer.tell() - bar.n)  # roughly: the reader runs ahead a little
+
+        try:
+            report = portability.import_all(f, force=force, progress=progress)
+        except UnicodeDecodeError as e:
+            raise CommandError(f"File unusable: not UTF-8 ({e})", returncode=UNUSABLE) from None
+        except portability.UnusableFile as e:
+            raise CommandError(f"File unusable: {e}", returncode=UNUSABLE) from None
+        except portability.DatabaseNotEmpty as e:
+            raise CommandError(f"Refused: {e}.") from None
+        except IntegrityError as e:
+            raise CommandError(
+                f"File unusable: its rows do not fit together ({e}); nothing was imported.",
+                returncode=UNUSABLE,
+            ) from None
+    for warning in report.warnings:
+        command.stderr.write(f"warning: {warning}")
+    tables = sum(1 for n in report.models.values() if n)
+    command.stdout.write(
+        f"Imported {report.rows:,} rows into {tables} tables "
+        f"({report.models.get('customers.customer', 0):,} customers) in "
+        f"{time.monotonic() - started:.1f} s"
+        + (f", replacing {report.replaced:,} rows that were there." if report.replaced else ".")
+    )
