@@ -1,3 +1,4 @@
+import itertools
 import time
 from decimal import Decimal
 
@@ -86,7 +87,7 @@ def test_stats_with_value_snapshots(rep, customer, nils):
 
 def _chain(owner, length: int) -> list[Customer]:
     people = [make_customer(owner, f"P{i}") for i in range(length)]
-    for a, b in zip(people, people[1:], strict=False):
+    for a, b in itertools.pairwise(people):
         services.record_referral(a, b, by=None)
     return people
 
