@@ -307,6 +307,7 @@ def referral_tree(
     """
     seen = {customer.pk}
     by_id: dict[int, Node] = {}
+    every: list[Node] = []
     top: list[Node] = []
     frontier = [customer.pk]
     depth, size, truncated = 1, 0, False
@@ -333,6 +334,7 @@ def referral_tree(
                 cycle=referral.referred_id in seen,
             )
             size += 1
+            every.append(node)
             parent = by_id.get(referral.referrer_id)
             (parent.children if parent else top).append(node)
             if not node.cycle:
@@ -343,12 +345,12 @@ def referral_tree(
             break
         frontier = next_frontier
         depth += 1
-    _fill(by_id, visible)
+    _fill(every, visible)
     return Tree(root_id=customer.pk, children=top, truncated=truncated, size=size)
 
 
-def _fill(by_id: dict[int, Node], visible: QuerySet[Customer]) -> None:
-    ids = list(by_id)
+def _fill(nodes: list[Node], visible: QuerySet[Customer]) -> None:
+    ids = {node.customer_id for node in nodes}
     shown = set(visible.filter(pk__in=ids).values_list("pk", flat=True))
     values = {
         v["customer_id"]: v
@@ -356,7 +358,8 @@ def _fill(by_id: dict[int, Node], visible: QuerySet[Customer]) -> None:
             "customer_id", "revenue", "clv_2y"
         )
     }
-    for pk, node in by_id.items():
+    for node in nodes:
+        pk = node.customer_id
         node.visible = pk in shown
         if not node.visible:
             node.name = ""
