@@ -160,3 +160,23 @@ def test_answer_from_note():
     assert services.answer_from_note("no answer, voicemail") == "no_answer"
     assert services.answer_from_note("Left a message") == "no_answer"
     assert services.answer_from_note("") == "no_answer"
+
+
+def test_demo_referrals_mirror_the_links_drop_loops_and_add_chains(rep, owner):
+    import datetime as dt
+    import random
+
+    from lifelong.referrals.demo import add_demo_referrals
+
+    people = [make_customer(rep, f"D{i:02}") for i in range(30)]
+    Customer.objects.filter(pk=people[1].pk).update(referred_by=people[0])
+    # A loop the demo's random links can make: 2 ← 3 ← 2.
+    Customer.objects.filter(pk=people[2].pk).update(referred_by=people[3])
+    Customer.objects.filter(pk=people[3].pk).update(referred_by=people[2])
+    added = add_demo_referrals(people, random.Random(7), dt.date(2025, 6, 1))
+    assert added == Referral.objects.count() >= 3
+    assert Referral.objects.get(referred=people[1]).referrer == people[0]
+    for referral in Referral.objects.all():
+        assert referral.referred_id not in services.referrer_chain(referral.referrer_id)
+        assert referral.referred.referred_by_id == referral.referrer_id
+    assert Customer.objects.filter(referred_by__isnull=False).count() == Referral.objects.count()
