@@ -115,7 +115,10 @@ class _StdoutFile:
 
 
 class Command(BaseCommand):
-    help = "Export data. `export customers --format csv|json [--output FILE] [--user NAME]`."
+    help = (
+        "Export data. `export customers --format csv|json [--output FILE] [--user NAME]`; "
+        "`export all --output FILE.json`: every record, for `import all`."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True, metavar="{customers,all}")

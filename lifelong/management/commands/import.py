@@ -29,7 +29,8 @@ class Command(BaseCommand):
     help = (
         "Import data from CSV. `import purchases FILE.csv [--create-customers] [--dry-run] "
         "[--owner USER] [--delimiter auto]`. Exit status: 0 all rows imported, 1 some rows "
-        "rejected (each reported as 'line N: reason'), 2 the file cannot be imported."
+        "rejected (each reported as 'line N: reason'), 2 the file cannot be imported. "
+        "`import all FILE.json [--force]`: everything `export all` wrote, into an empty database."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
