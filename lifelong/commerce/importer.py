@@ -15,7 +15,6 @@ field that spans lines moves the numbers of the rows after it as an editor shows
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,16 +32,12 @@ from lifelong.commerce import services
 from lifelong.commerce.models import Channel, Product, ProductVersion, Purchase, PurchaseLine
 from lifelong.customers.models import Customer, CustomerEmail
 from lifelong.customers.services import save_customer
+from lifelong.tabular import UnusableFile, csv_records, delimiter_for, first_line, runs_on
 
 REQUIRED = ("customer", "date", "amount")
 OPTIONAL = ("currency", "product", "sku", "version", "quantity", "channel", "reference")
-DELIMITERS = {"auto": "", ",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
 BATCH = 10000
 _CHUNK = 1 << 20
-
-
-class UnusableFile(Exception):
-    """The file cannot be imported at all (missing, not UTF-8, no header, missing columns)."""
 
 
 @dataclass(frozen=True)
@@ -134,9 +129,13 @@ class PurchaseImport:
                 raise UnusableFile("There is no active owner to own new customers; give --owner.")
         self.lines = self._count_lines()
         with self._open() as f:
-            delimiter = self._delimiter(f)
-            reader = csv.reader(f, delimiter=delimiter)
-            header = next((row for row in reader if any(c.strip() for c in row)), None)
+            try:
+                delimiter = delimiter_for(self.delimiter, first_line(f))
+            except UnusableFile as e:
+                raise UnusableFile(f"{str(e)[0].upper()}{str(e)[1:]}.") from None
+            f.seek(0)
+            record = next((r for r in csv_records(f, delimiter) if not r.error), None)
+            header = record.cells if record else None
         if header is None:
             raise UnusableFile(
                 f"{self.path} has no header row; the first line must name the columns, "
@@ -203,19 +202,6 @@ class PurchaseImport:
         if size and last != b"\n":
             lines += 1
         return lines
-
-    def _delimiter(self, f: TextIO) -> str:
-        explicit = DELIMITERS.get(self.delimiter, self.delimiter)
-        if explicit:
-            if len(explicit) != 1:
-                raise UnusableFile(f"The delimiter must be one character, not {self.delimiter!r}.")
-            return explicit
-        # The header names plain words, so the candidate it holds most of is the delimiter.
-        first = next((line for line in f if line.strip()), "")
-        f.seek(0)
-        counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
 
     # ------------------------------------------------------------ rows
 
@@ -286,29 +272,20 @@ class PurchaseImport:
         self._pending = []
 
     def _rows(self) -> Iterator[_Row | Rejection]:
+        self._line = 0
         with self._open() as f:
-            reader = csv.reader(f, delimiter=self._delimiter_char)
-            self._line = 0
             header_seen = False
-            while True:
-                start = reader.line_num + 1
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as e:
+            for record in csv_records(f, self._delimiter_char):  # blank lines are no rows
+                self._line = record.end
+                if record.error:
                     self.report.rows += 1
-                    self._line = reader.line_num
-                    yield Rejection(start, f"not readable as CSV ({e})")
+                    yield Rejection(record.line, record.error)
                     continue
-                self._line = reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue  # a blank line is no row
                 if not header_seen:
                     header_seen = True
                     continue
                 self.report.rows += 1
-                yield self._parse(start, reader.line_num, cells)
+                yield self._parse(record.line, record.end, record.cells)
 
     def _parse(self, line: int, end: int, cells: list[str]) -> _Row | Rejection:
         if len(cells) != self.width:
@@ -365,10 +342,7 @@ class PurchaseImport:
 
     @staticmethod
     def _rejection(line: int, end: int, problems: list[str]) -> Rejection:
-        reason = "; ".join(problems)
-        if end > line:
-            reason += f" (the row runs to line {end}: is a quote left open?)"
-        return Rejection(line, reason)
+        return Rejection(line, "; ".join(problems) + runs_on(line, end))
 
     def _date(self, raw: str) -> dt.datetime:
         # Purchases cluster on days: parse each distinct text once.
