@@ -272,3 +272,26 @@ class Relative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_relationship_display()})"
+
+
+class NotDuplicate(models.Model):
+    """Two customers a person said are different people, so the possible-duplicates list
+    (customers/duplicates.py) leaves the pair out. Stored once, the lower id as `a`."""
+
+    a = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    b = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["a", "b"], name="unique_not_duplicate"),
+            models.CheckConstraint(
+                condition=models.Q(a__lt=models.F("b")), name="not_duplicate_a_lt_b"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.a_id} is not {self.b_id}"
