@@ -82,6 +82,10 @@ class Program(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", help_text="Empty: each customer's own contact person.",
     )  # fmt: skip
+    survey = models.ForeignKey(
+        "surveys.Survey", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="programs", help_text="Each message carries the customer's own link to it.",
+    )  # fmt: skip
     active = models.BooleanField(default=True)
     next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_run_at = models.DateTimeField(null=True, blank=True)

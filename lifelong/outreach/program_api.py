@@ -23,6 +23,7 @@ from lifelong.outreach.models import (
 )
 from lifelong.outreach.program_views import _check_may_edit, _draft_for
 from lifelong.segments.models import Segment
+from lifelong.surveys.models import Survey
 
 router = Router(tags=["programs"])
 
@@ -40,6 +41,7 @@ class ProgramIn(Schema):
     days_before: int = Field(0, ge=0, le=60)
     approval: Approval = Approval.AUTOMATIC
     sender: int | None = Field(None, description="User id; null: each customer's owner.")
+    survey: int | None = Field(None, description="Survey id: each message gets a link to it.")
     active: bool = True
 
 
@@ -57,6 +59,7 @@ class ProgramOut(Schema):
     days_before: int
     approval: Approval
     sender: int | None = Field(alias="sender_id")
+    survey: int | None = Field(alias="survey_id")
     active: bool
     next_run_at: dt.datetime | None
     last_run_at: dt.datetime | None
@@ -84,6 +87,7 @@ def _apply(program: Program, body: ProgramIn) -> Program:
     program.days_before = body.days_before
     program.approval = body.approval
     program.sender_id = body.sender
+    program.survey = get_object_or_404(Survey, pk=body.survey) if body.survey else None
     program.active = body.active
     return program
 

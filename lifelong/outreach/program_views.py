@@ -38,7 +38,7 @@ class ProgramForm(forms.ModelForm):
         model = Program
         fields = [
             "name", "kind", "purpose", "template", "segment", "starts_at", "recurrence",
-            "rrule", "occasion_kind", "days_before", "approval", "sender", "active",
+            "rrule", "occasion_kind", "days_before", "approval", "sender", "survey", "active",
         ]  # fmt: skip
         widgets = {
             "starts_at": forms.DateTimeInput(
@@ -52,6 +52,7 @@ class ProgramForm(forms.ModelForm):
             "days_before": "Greetings: how many days before the occasion the message goes out.",
             "approval": "Drafts wait for somebody to approve each message before it is sent.",
             "purpose": "Marketing goes only to customers who gave consent; greetings need none.",
+            "survey": "Each message gets the customer's own link to it: use {{ survey_url }}.",
         }
 
     occasion_kind = forms.ChoiceField(
@@ -67,6 +68,7 @@ class ProgramForm(forms.ModelForm):
         self.fields["sender"].required = False
         self.fields["segment"].required = False
         self.fields["recurrence"].required = False
+        self.fields["survey"].empty_label = "No survey"
         if not self.instance.pk:
             self.initial.setdefault("starts_at", timezone.localtime().replace(second=0))
 

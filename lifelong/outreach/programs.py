@@ -177,13 +177,21 @@ def _chunked(customers: QuerySet[Customer]) -> Iterator[list[Customer]]:
 
 
 def _outgoing(
-    program: Program, customer: Customer, occasion=None, send_after=None
+    program: Program, customer: Customer, occasion=None, send_after=None, occurrence: str = ""
 ) -> Outgoing | None:
     emails = list(customer.emails.all())
     if not emails:
         return None
     sender = program.sender or customer.owner
-    parts = render(program.template, context_for(customer, sender=sender, occasion=occasion))
+    extra = None
+    if program.survey_id is not None:
+        # The customer's own link for this occurrence: the same one if the run repeats.
+        from lifelong.surveys import services as surveys
+
+        invitation = surveys.invitation_for(program.survey, customer, occurrence)
+        extra = {"survey_url": surveys.survey_url(invitation)}
+    context = context_for(customer, sender=sender, occasion=occasion, extra=extra)
+    parts = render(program.template, context)
     return Outgoing(
         customer_id=customer.pk,
         to_address=emails[0].address,
@@ -213,13 +221,15 @@ class RunReport:
 def run_program(program: Program, occurrence: dt.datetime) -> int:
     """Enqueue `program`'s messages for the run scheduled at `occurrence`; how many new."""
 
+    key = occurrence_key(occurrence)
+
     def messages() -> Iterator[Outgoing]:
         for chunk in _chunked(recipients(program)):
             for customer in chunk:
-                if (out := _outgoing(program, customer)) is not None:
+                if (out := _outgoing(program, customer, occurrence=key)) is not None:
                     yield out
 
-    return enqueue(program, messages(), occurrence_key(occurrence), status=_status(program))
+    return enqueue(program, messages(), key, status=_status(program))
 
 
 def run_greetings(program: Program, today: dt.date) -> int:
@@ -255,11 +265,12 @@ def _greet_on(program: Program, on: dt.date) -> int:
     }
     for u in found:
         customer = people[u.occasion.customer_id]
-        out = _outgoing(program, customer, occasion=u)
+        who = u.occasion.relative_id or "self"
+        key = f"{u.kind}:{who}:{u.on.isoformat()}"
+        out = _outgoing(program, customer, occasion=u, occurrence=occurrence_key(key))
         if out is None:
             continue
-        who = u.occasion.relative_id or "self"
-        by_key.setdefault(f"{u.kind}:{who}:{u.on.isoformat()}", []).append(out)
+        by_key.setdefault(key, []).append(out)
     return sum(enqueue(program, outs, key, status=_status(program)) for key, outs in by_key.items())
 
 
