@@ -28,6 +28,7 @@ from lifelong.outreach.program_api import router as programs_router
 from lifelong.outreach.template_api import router as templates_router
 from lifelong.referrals.api import router as referrals_router
 from lifelong.segments.api import router as segments_router
+from lifelong.surveys.api import router as surveys_router
 from lifelong.touches.api import router as touches_router
 from lifelong.value.api import router as value_router
 
@@ -103,6 +104,7 @@ api.add_router("", programs_router)
 api.add_router("", agenda_router)
 api.add_router("", outreach_router)
 api.add_router("", referrals_router)
+api.add_router("", surveys_router)
 
 
 @api.exception_handler(Http404)

@@ -6,3 +6,9 @@ class SurveysConfig(AppConfig):
 
     name = "lifelong.surveys"
     label = "surveys"
+
+    def ready(self) -> None:
+        from lifelong.customers.panels import Panel, register
+        from lifelong.surveys.views import survey_panel_context
+
+        register(Panel("surveys", "surveys/_panel.html", survey_panel_context, "main", 35))

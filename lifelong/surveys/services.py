@@ -493,6 +493,7 @@ def survey_rows(surveys: QuerySet[Survey], customers: QuerySet[Customer]) -> lis
         rows.append(
             {
                 "survey": survey,
+                "closed": survey.is_closed(),
                 "rate": response_rate(survey, customers),
                 "nps": nps(responses) if survey.kind == Kind.NPS else None,
                 "satisfaction": satisfaction(responses) if survey.kind != Kind.NPS else None,
