@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "lifelong.value",
     "lifelong.occasions",
     "lifelong.segments",
+    "lifelong.imports",
     "lifelong.outreach",
     "lifelong.promises",
     "lifelong.surveys",

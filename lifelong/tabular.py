@@ -23,6 +23,17 @@ class UnusableFile(Exception):
 
 
 @dataclass(frozen=True)
+class Rejection:
+    """A row that was not imported: its line and why, as "line N: reason"."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
 class CsvRecord:
     """One non-blank record of a CSV file: its first and last physical line, and its
     cells, or `error` when the csv module could not read it."""

@@ -32,21 +32,19 @@ from lifelong.commerce import services
 from lifelong.commerce.models import Channel, Product, ProductVersion, Purchase, PurchaseLine
 from lifelong.customers.models import Customer, CustomerEmail
 from lifelong.customers.services import save_customer
-from lifelong.tabular import UnusableFile, csv_records, delimiter_for, first_line, runs_on
+from lifelong.tabular import (
+    Rejection,
+    UnusableFile,
+    csv_records,
+    delimiter_for,
+    first_line,
+    runs_on,
+)
 
 REQUIRED = ("customer", "date", "amount")
 OPTIONAL = ("currency", "product", "sku", "version", "quantity", "channel", "reference")
 BATCH = 10000
 _CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class Rejection:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
 
 
 @dataclass

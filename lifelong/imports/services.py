@@ -1,0 +1,653 @@
+"""Importing customers from a Table through a Mapping, and undoing an import.
+
+Rows are checked one by one with no database work (names, addresses, numbers, dates,
+lengths), then gathered in batches. Each batch looks up its duplicates together (by
+external id, then email, then phone, among the customers the importer may see) and is
+written in one transaction: customers, emails, phones, tags, search terms and profile
+answers by bulk inserts, the batch's occasions and keep-in-touch dates after it. A row is
+imported whole or not at all: every check runs before anything is written, and if a
+batch still fails (another writer took an external id meanwhile), its rows are written
+again one at a time, each in a savepoint, and the one that fails is reported.
+
+Updates (on_duplicate="update") are few and go through save_customer, one savepoint a
+row, so they follow every rule a change on the web follows; what they change is noted on
+the ImportBatch for undo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from lifelong.accounts.models import User
+from lifelong.customers.access import customers_visible_to
+from lifelong.customers.cadence import recompute_due
+from lifelong.customers.models import (
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    ProfileAnswer,
+    ProfileQuestion,
+    SearchTerm,
+    Status,
+    Tag,
+)
+from lifelong.customers.services import (
+    ContactPoint,
+    normalise_email,
+    normalise_phone,
+    normalise_tag,
+    save_customer,
+    search_terms,
+    set_answer,
+)
+from lifelong.imports.dates import parse_date
+from lifelong.imports.mapping import (
+    ON_DUPLICATE,
+    TEXT_FIELDS,
+    Mapping,
+    label_of,
+)
+from lifelong.imports.models import ImportBatch
+from lifelong.imports.reading import Row, Table
+from lifelong.occasions.services import sync_occasions
+from lifelong.tabular import Rejection, runs_on
+
+BATCH = 2000
+KEEP_REJECTIONS = 1000
+ANSWER_KEYS = ("birthday", "wedding_anniversary")
+_LIMITS = {name: Customer._meta.get_field(name).max_length for name in TEXT_FIELDS}
+_TRUE = {"true", "yes", "y", "1", "x", "ja", "opted in", "subscribed"}
+_FALSE = {"false", "no", "n", "0", "nej", "opted out", "unsubscribed", ""}
+# Statuses as Lifelong writes them, in words, and HubSpot's lifecycle stages.
+_STATUSES = {
+    "prospect": Status.PROSPECT, "customer": Status.CUSTOMER, "former": Status.FORMER,
+    "former customer": Status.FORMER, "subscriber": Status.PROSPECT, "lead": Status.PROSPECT,
+    "marketingqualifiedlead": Status.PROSPECT, "marketing qualified lead": Status.PROSPECT,
+    "salesqualifiedlead": Status.PROSPECT, "sales qualified lead": Status.PROSPECT,
+    "opportunity": Status.PROSPECT, "evangelist": Status.CUSTOMER, "other": Status.PROSPECT,
+}  # fmt: skip
+_GOOGLE_GROUPS = {"* mycontacts", "mycontacts", "* starred", "starred"}
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    batch: ImportBatch | None = None
+
+    @property
+    def exit_status(self) -> int:
+        """0 when no row was rejected (skipped duplicates are no failure), 1 otherwise."""
+        return 1 if self.rejected else 0
+
+
+@dataclass
+class UndoReport:
+    deleted: int = 0  # customers the import had created
+    restored: int = 0  # customers it had updated, put back
+
+
+@dataclass
+class _Row:
+    """A row that passed every check that needs no database."""
+
+    line: int
+    fields: dict[str, object]  # Customer field name -> value (only those the row gives)
+    emails: list[ContactPoint]
+    phones: list[ContactPoint]
+    tags: list[str]
+    answers: dict[str, str]  # question key -> canonical PartialDate text
+    owner: User | None  # from the owner column
+
+
+# ---------------------------------------------------------------- the import
+
+
+def import_customers(
+    table: Table,
+    mapping: Mapping,
+    *,
+    by: User,
+    owner: User | None = None,
+    on_duplicate: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = BATCH,
+) -> ImportReport:
+    """Import every good row of `table`; report every other one by line.
+
+    New customers belong to `owner`, else the mapping's owner, else `by`; a rep's always
+    to the rep (PermissionDenied if they name anybody else). A row matching a customer
+    `by` may see (external id, then email, then phone) is skipped, updated or imported as
+    a new customer as `on_duplicate` (else the mapping's, else "skip") says. Nothing is
+    written on a dry run, and the report is the same. `progress(n)` hears of each n rows.
+    """
+    mapping.validate()
+    job = _Import(table, mapping, by=by, owner=owner, on_duplicate=on_duplicate, dry_run=dry_run)
+    return job.run(progress, batch_size)
+
+
+class _Import:
+    def __init__(
+        self,
+        table: Table,
+        mapping: Mapping,
+        *,
+        by: User,
+        owner: User | None,
+        on_duplicate: str | None,
+        dry_run: bool,
+    ) -> None:
+        self.table, self.mapping, self.by, self.dry_run = table, mapping, by, dry_run
+        self.on_duplicate = on_duplicate or mapping.on_duplicate or "skip"
+        if self.on_duplicate not in ON_DUPLICATE:
+            raise ValidationError(f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}")
+        self.date_order = mapping.date_order or table.date_order
+        self.owner = self._owner(owner)
+        self.report = ImportReport(dry_run=dry_run)
+        self.now = timezone.now()
+        self.seen_emails: dict[str, int] = {}  # address -> line, within the file
+        self.seen_ids: dict[str, int] = {}  # external id -> line
+        self.users: dict[str, User | None] = {}
+        self.tags: dict[str, int] = {}
+        self.questions = dict(
+            ProfileQuestion.objects.filter(key__in=ANSWER_KEYS).values_list("key", "pk")
+        )
+        self._plan_columns()
+
+    def _owner(self, owner: User | None) -> User:
+        if owner is None and self.mapping.owner:
+            owner = User.objects.filter(username=self.mapping.owner, is_active=True).first()
+            if owner is None:
+                raise ValidationError(f"No active user called {self.mapping.owner!r}.")
+        if owner is None or owner.pk == self.by.pk:
+            return self.by
+        if not self.by.sees_all_customers:
+            raise PermissionDenied("A rep cannot give customers to another owner.")
+        if not owner.is_active:
+            raise ValidationError(f"{owner.username} is not an active user.")
+        return owner
+
+    def _plan_columns(self) -> None:
+        index = {c: i for i, c in enumerate(self.table.columns) if c}
+        self.plan: list[tuple[str, int, int | None]] = []  # (target, column, label column)
+        for column, target in self.mapping.columns.items():
+            if column not in index:
+                self.report.warnings.append(f"the mapping names {column!r}, which the file lacks")
+                continue
+            label = self.mapping.labels.get(column)
+            self.plan.append((target, index[column], index.get(label) if label else None))
+        for column in self.mapping.unmapped(self.table.columns):
+            self.report.warnings.append(f"column {column!r} is not imported")
+        self.width = len(self.table.columns)
+
+    # ------------------------------------------------------------ reading rows
+
+    def run(self, progress: Callable[[int], None] | None, batch_size: int) -> ImportReport:
+        if not self.dry_run:
+            self.report.batch = ImportBatch.objects.create(
+                created_by=self.by,
+                created_at=self.now,
+                file_name=self.table.file_name[:255],
+                format=self.table.format,
+                encoding=self.table.encoding,
+                on_duplicate=self.on_duplicate,
+            )
+        batch: list[_Row] = []
+        pending: list[Rejection] = []
+        done = 0
+        for row in self.table.rows():
+            self.report.rows += 1
+            parsed = self._parse(row)
+            if isinstance(parsed, Rejection):
+                pending.append(parsed)
+            else:
+                batch.append(parsed)
+            if len(batch) >= batch_size:
+                self._write(batch, pending)
+                batch, pending = [], []
+            if progress and self.report.rows - done >= 1000:
+                progress(self.report.rows - done)
+                done = self.report.rows
+        self._write(batch, pending)
+        if progress and self.report.rows > done:
+            progress(self.report.rows - done)
+        if self.report.batch is not None:
+            self._finish(self.report.batch)
+        return self.report
+
+    def _finish(self, batch: ImportBatch) -> None:
+        batch.rows = self.report.rows
+        batch.created_count, batch.updated_count = self.report.created, self.report.updated
+        batch.skipped_count, batch.rejected_count = self.report.skipped, len(self.report.rejected)
+        batch.rejections = [[r.line, r.reason] for r in self.report.rejected[:KEEP_REJECTIONS]]
+        batch.finished_at = timezone.now()
+        batch.save()
+
+    def _parse(self, row: Row) -> _Row | Rejection:
+        if row.error:
+            return Rejection(row.line, row.error)
+        if len(row.cells) != self.width:
+            return Rejection(
+                row.line,
+                f"{len(row.cells)} fields where the header has {self.width}"
+                + runs_on(row.line, row.end),
+            )
+        problems: list[str] = []
+        fields: dict[str, object] = {}
+        emails: list[ContactPoint] = []
+        phones: list[ContactPoint] = []
+        tags: list[str] = []
+        answers: dict[str, str] = {}
+        notes: list[str] = []
+        full_name = ""
+        owner = None
+        cells = row.cells
+        for target, i, label_i in self.plan:
+            value = cells[i].strip()
+            if not value:
+                continue
+            label = cells[label_i].strip() if label_i is not None else ""
+            kind = target.split(":")[0]
+            if kind in ("email", "phone"):
+                fixed = target.split(":")[1] if ":" in target else ""
+                # Several in one cell: Google joins them with " ::: ", Lifelong with "; ".
+                for part in value.replace(":::", ";").split(";"):
+                    if not part.strip():
+                        continue
+                    point_label = fixed or label_of(kind, label)
+                    try:
+                        if kind == "email":
+                            emails.append(ContactPoint(normalise_email(part), point_label))
+                        else:
+                            phones.append(ContactPoint(normalise_phone(part), point_label))
+                    except ValidationError as e:
+                        problems.extend(e.messages)
+            elif target == "notes":
+                notes.append(value)
+            elif target == "tags":
+                for part in value.replace(":::", ";").replace(",", ";").split(";"):
+                    name = normalise_tag(part)
+                    if name and name not in _GOOGLE_GROUPS and part.strip() not in _GOOGLE_GROUPS:
+                        tags.append(name.removeprefix("* "))
+            elif target in ("birthday", "wedding_anniversary", "event"):
+                key = target
+                if target == "event":
+                    if "anniversary" not in label.lower():
+                        continue
+                    key = "wedding_anniversary"
+                try:
+                    answers[key] = parse_date(value, self.date_order).isoformat()
+                except ValueError as e:
+                    problems.append(f"{key.replace('_', ' ')}: {e}")
+            elif target == "full_name":
+                full_name = " ".join(value.split())
+            elif target == "status":
+                status = _STATUSES.get(value.lower()) or _STATUSES.get(
+                    value.lower().replace(" ", "")
+                )
+                if status is None:
+                    problems.append(
+                        f"status {value!r} is none of prospect, customer, former customer"
+                    )
+                else:
+                    fields["status"] = status
+            elif target == "email_consent":
+                if value.lower() in _TRUE:
+                    fields["email_consent"] = True
+                elif value.lower() in _FALSE:
+                    fields["email_consent"] = False
+                else:
+                    problems.append(f"email consent {value!r} is neither yes nor no")
+            elif target == "owner":
+                owner = self._user(value)
+                if owner is None:
+                    problems.append(f"no active user is called {value!r}")
+                elif owner.pk != self.by.pk and not self.by.sees_all_customers:
+                    problems.append("a rep cannot give a customer to another owner")
+            else:  # a text field of TEXT_FIELDS
+                if target not in ("street", "notes"):
+                    value = " ".join(value.split())
+                if len(value) > _LIMITS[target]:
+                    problems.append(
+                        f"{target.replace('_', ' ')} is longer than {_LIMITS[target]} characters"
+                    )
+                fields[target] = value
+        if notes:
+            fields["notes"] = "\n\n".join(notes)
+        if full_name and not (fields.get("first_name") or fields.get("last_name")):
+            first, _, last = full_name.rpartition(" ")
+            fields["first_name"], fields["last_name"] = (first, last) if first else (last, "")
+            for name in ("first_name", "last_name"):
+                if len(str(fields[name])) > _LIMITS[name]:
+                    problems.append(f"the name is longer than {_LIMITS[name]} characters")
+        if not (fields.get("first_name") or fields.get("last_name") or fields.get("company")):
+            problems.append("no name and no company")
+        if problems:
+            return Rejection(row.line, "; ".join(p.rstrip(".") for p in problems))
+        emails = _unique(emails)
+        phones = _unique(phones)
+        # Within one file, an email or external id twice is a mistake, unless the person
+        # asked for every row to be a new customer (an external id is unique all the same).
+        external_id = fields.get("external_id")
+        if external_id and external_id in self.seen_ids:
+            return Rejection(
+                row.line,
+                f"the external id {external_id!r} is on line {self.seen_ids[external_id]} too",
+            )
+        if self.on_duplicate != "create":
+            for point in emails:
+                if point.value in self.seen_emails:
+                    return Rejection(
+                        row.line,
+                        f"a duplicate of line {self.seen_emails[point.value]} "
+                        f"(the email address {point.value})",
+                    )
+            for point in emails:
+                self.seen_emails[point.value] = row.line
+        if external_id:
+            self.seen_ids[external_id] = row.line  # type: ignore[index]
+        return _Row(row.line, fields, emails, phones, list(dict.fromkeys(tags)), answers, owner)
+
+    def _user(self, username: str) -> User | None:
+        if username not in self.users:
+            self.users[username] = User.objects.filter(username=username, is_active=True).first()
+        return self.users[username]
+
+    # ------------------------------------------------------------ duplicates
+
+    def _matches(self, rows: list[_Row]) -> dict[int, int | str]:
+        """For each row (by line) that matches a customer: its id, or why it cannot be
+        matched to one. External id first (among every customer, since it is unique),
+        then email, then phone (among those `by` may see)."""
+        found: dict[int, int | str] = {}
+        visible = customers_visible_to(self.by)
+        ids = {str(r.fields["external_id"]) for r in rows if r.fields.get("external_id")}
+        by_id: dict[str, int] = {}
+        if ids:
+            by_id = dict(
+                Customer.objects.filter(external_id__in=ids).values_list("external_id", "pk")
+            )
+            seen = set(visible.filter(pk__in=by_id.values()).values_list("pk", flat=True))
+        addresses = {p.value for r in rows for p in r.emails}
+        numbers = {p.value for r in rows for p in r.phones}
+        by_email = _owners(
+            CustomerEmail.objects.filter(address__in=addresses, customer__in=visible), "address"
+        )
+        by_phone = _owners(
+            CustomerPhone.objects.filter(number__in=numbers, customer__in=visible), "number"
+        )
+        for r in rows:
+            external_id = r.fields.get("external_id")
+            if external_id and external_id in by_id:
+                pk = by_id[external_id]  # type: ignore[index]
+                found[r.line] = pk if pk in seen else f"the external id {external_id!r} is taken"
+                continue
+            for points, index, what in (
+                (r.emails, by_email, "email address"),
+                (r.phones, by_phone, "phone number"),
+            ):
+                hits = {pk for p in points for pk in index.get(p.value, ())}
+                if len(hits) == 1:
+                    found[r.line] = hits.pop()
+                    break
+                if hits:
+                    found[r.line] = (
+                        f"{len(hits)} customers have its {what}; give an external id to choose"
+                    )
+                    break
+        return found
+
+    # ------------------------------------------------------------ writing
+
+    def _write(self, rows: list[_Row], pending: list[Rejection]) -> None:
+        rejected = list(pending)
+        creates: list[_Row] = []
+        updates: list[tuple[_Row, int]] = []
+        matches = self._matches(rows) if rows else {}
+        for row in rows:
+            match = matches.get(row.line)
+            if isinstance(match, str) and (self.on_duplicate != "create" or "external id" in match):
+                if self.on_duplicate == "skip" and "external id" not in match:
+                    self.report.skipped += 1
+                else:
+                    rejected.append(Rejection(row.line, match))
+            elif match is None or self.on_duplicate == "create":
+                if match is not None and row.fields.get("external_id"):
+                    rejected.append(
+                        Rejection(row.line, f"customer #{match} has this external id already")
+                    )
+                else:
+                    creates.append(row)
+            elif self.on_duplicate == "skip":
+                self.report.skipped += 1
+            else:
+                updates.append((row, match))  # type: ignore[arg-type]
+        if self.dry_run:
+            self.report.created += len(creates)
+            self.report.updated += len(updates)
+        else:
+            self._create(creates, rejected)
+            for row, pk in updates:
+                self._update(row, pk, rejected)
+        rejected.sort(key=lambda r: r.line)
+        self.report.rejected.extend(rejected)
+
+    def _create(self, rows: list[_Row], rejected: list[Rejection]) -> None:
+        if not rows:
+            return
+        try:
+            with transaction.atomic():
+                ids = self._insert(rows)
+        except IntegrityError:
+            # Somebody else took an external id or a tag name meanwhile: row by row, so
+            # only the row that fails is lost.
+            ids = []
+            for row in rows:
+                try:
+                    with transaction.atomic():
+                        ids += self._insert([row])
+                except IntegrityError as e:
+                    rejected.append(Rejection(row.line, f"could not be saved ({e})"))
+        if not ids:
+            return
+        self.report.created += len(ids)
+        batch = self.report.batch
+        assert batch is not None
+        batch.add_created(ids)
+        ImportBatch.objects.filter(pk=batch.pk).update(created=batch.created)
+        # The inserts sent no signals: occasions and keep-in-touch dates, in bulk.
+        new = Customer.objects.filter(pk__gte=min(ids), pk__lte=max(ids))
+        if any(row.answers for row in rows):
+            sync_occasions(new)
+        recompute_due(new)
+
+    def _tag_ids(self, names: Iterable[str]) -> dict[str, int]:
+        missing = {n for n in names if n not in self.tags}
+        if missing:
+            Tag.objects.bulk_create([Tag(name=n) for n in missing], ignore_conflicts=True)
+            self.tags.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
+        return self.tags
+
+    def _insert(self, rows: list[_Row]) -> list[int]:
+        """Insert `rows` as new customers with everything they own; their ids."""
+        now = self.now
+        customers = []
+        for row in rows:
+            c = Customer(
+                **row.fields, owner=row.owner or self.owner, created_at=now, updated_at=now
+            )  # type: ignore[misc]
+            c.external_id = c.external_id or None
+            if c.email_consent:
+                c.email_consent_at = now
+                c.email_consent_source = f"imported from {self.table.file_name or 'a file'}"[:200]
+            c.sort_name = c.compute_sort_name()
+            customers.append(c)
+        Customer.objects.bulk_create(customers, batch_size=500)
+        emails, phones, terms, answers, tagged = [], [], [], [], []
+        tag_ids = self._tag_ids({t for row in rows for t in row.tags})
+        through = Customer.tags.through
+        for c, row in zip(customers, rows, strict=True):
+            emails += [
+                CustomerEmail(customer_id=c.pk, address=p.value, label=p.label, position=i)
+                for i, p in enumerate(row.emails)
+            ]
+            phones += [
+                CustomerPhone(customer_id=c.pk, number=p.value, label=p.label, position=i)
+                for i, p in enumerate(row.phones)
+            ]
+            for term in sorted(
+                search_terms(c, (p.value for p in row.emails), (p.value for p in row.phones))
+            ):
+                terms.append(SearchTerm(customer_id=c.pk, term=term))
+            for key, value in row.answers.items():
+                if key in self.questions:
+                    answers.append(
+                        ProfileAnswer(
+                            customer_id=c.pk, question_id=self.questions[key], value=value,
+                            updated_at=now, updated_by=self.by,
+                        )
+                    )  # fmt: skip
+            tagged += [through(customer_id=c.pk, tag_id=tag_ids[t]) for t in row.tags]
+        CustomerEmail.objects.bulk_create(emails, batch_size=1000)
+        CustomerPhone.objects.bulk_create(phones, batch_size=1000)
+        SearchTerm.objects.bulk_create(terms, batch_size=2000)
+        ProfileAnswer.objects.bulk_create(answers, batch_size=1000)
+        through.objects.bulk_create(tagged, batch_size=2000)
+        return [c.pk for c in customers]
+
+    def _update(self, row: _Row, pk: int, rejected: list[Rejection]) -> None:
+        """Fill or overwrite the row's non-empty fields of customer `pk`, add its emails,
+        phones and tags, and note what changed for undo."""
+        customer = Customer.objects.get(pk=pk)
+        change: dict = {"id": pk, "fields": {}, "emails": [], "phones": [], "tags": [],
+                        "answers": {}}  # fmt: skip
+        for name, value in row.fields.items():
+            before = getattr(customer, name)
+            if before != value:
+                change["fields"][name] = [before, value]
+                setattr(customer, name, value)
+        if row.owner is not None and row.owner.pk != customer.owner_id:
+            change["fields"]["owner_id"] = [customer.owner_id, row.owner.pk]
+            customer.owner = row.owner
+        emails = [ContactPoint(e.address, e.label) for e in customer.emails.all()]
+        have = {e.value for e in emails}
+        change["emails"] = [p.value for p in row.emails if p.value not in have]
+        phones = [ContactPoint(p.number, p.label) for p in customer.phones.all()]
+        have = {p.value for p in phones}
+        change["phones"] = [p.value for p in row.phones if p.value not in have]
+        tags = list(customer.tags.values_list("name", flat=True))
+        change["tags"] = [t for t in row.tags if t not in tags]
+        current = dict(
+            ProfileAnswer.objects.filter(
+                customer=customer, question__key__in=ANSWER_KEYS
+            ).values_list("question__key", "value")
+        )
+        for key, value in row.answers.items():
+            if current.get(key) != value and key in self.questions:
+                change["answers"][key] = [current.get(key), value]
+        if not any(change[k] for k in ("fields", "emails", "phones", "tags", "answers")):
+            self.report.skipped += 1  # nothing new in it
+            return
+        try:
+            with transaction.atomic():
+                save_customer(
+                    customer,
+                    emails=emails + [p for p in row.emails if p.value in change["emails"]],
+                    phones=phones + [p for p in row.phones if p.value in change["phones"]],
+                    tags=tags + change["tags"] if change["tags"] else None,
+                )
+                for key, (_, value) in change["answers"].items():
+                    set_answer(customer, ProfileQuestion.objects.get(key=key), value, by=self.by)
+        except ValidationError as e:
+            rejected.append(Rejection(row.line, "; ".join(m.rstrip(".") for m in e.messages)))
+            return
+        self.report.updated += 1
+        batch = self.report.batch
+        assert batch is not None
+        batch.updated.append(_jsonable(change))
+        ImportBatch.objects.filter(pk=batch.pk).update(updated=batch.updated)
+
+
+def _unique(points: list[ContactPoint]) -> list[ContactPoint]:
+    seen: dict[str, ContactPoint] = {}
+    for p in points:
+        seen.setdefault(p.value, p)
+    return list(seen.values())
+
+
+def _owners(qs, field_name: str) -> dict[str, set[int]]:
+    index: dict[str, set[int]] = {}
+    for value, pk in qs.values_list(field_name, "customer_id"):
+        index.setdefault(value, set()).add(pk)
+    return index
+
+
+def _jsonable(change: dict) -> dict:
+    def plain(v: object) -> object:
+        return v.isoformat() if isinstance(v, dt.date | dt.datetime) else v
+
+    change["fields"] = {k: [plain(a), plain(b)] for k, (a, b) in change["fields"].items()}
+    return change
+
+
+# ---------------------------------------------------------------- undo
+
+
+@transaction.atomic
+def undo_import(batch: ImportBatch, by: User) -> UndoReport:
+    """Delete the customers `batch` created (and everything they have gained since) and
+    put back what it changed on the customers it updated, where nobody has changed it
+    again since. Allowed within 24 hours of the import, once; an owner or manager may
+    undo anybody's import, a rep only their own.
+    """
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if not by.sees_all_customers and batch.created_by_id != by.pk:
+        raise PermissionDenied("Only who imported them (or an owner or manager) may undo this.")
+    if batch.undone_at is not None:
+        raise ValidationError("This import has been undone already.")
+    if not batch.can_undo():
+        raise ValidationError("An import can be undone within 24 hours only; this one is older.")
+    report = UndoReport()
+    ids = batch.created_ids()
+    for start in range(0, len(ids), 900):
+        _deleted, per_model = Customer.objects.filter(pk__in=ids[start : start + 900]).delete()
+        report.deleted += per_model.get("customers.Customer", 0)
+    for change in batch.updated:
+        customer = Customer.objects.filter(pk=change["id"]).first()
+        if customer is None:
+            continue
+        _revert(customer, change, by)
+        report.restored += 1
+    batch.undone_at, batch.undone_by = timezone.now(), by
+    batch.save(update_fields=["undone_at", "undone_by"])
+    return report
+
+
+def _revert(customer: Customer, change: dict, by: User) -> None:
+    # The fields an import sets hold plain text, booleans and ids, as JSON keeps them.
+    for name, (before, after) in change["fields"].items():
+        if getattr(customer, name) == after:  # nobody has changed it since
+            setattr(customer, name, before)
+    emails = [ContactPoint(e.address, e.label) for e in customer.emails.all()
+              if e.address not in change["emails"]]  # fmt: skip
+    phones = [ContactPoint(p.number, p.label) for p in customer.phones.all()
+              if p.number not in change["phones"]]  # fmt: skip
+    tags = [t for t in customer.tags.values_list("name", flat=True) if t not in change["tags"]]
+    save_customer(customer, emails=emails, phones=phones, tags=tags)
+    for key, (before, after) in change["answers"].items():
+        question = ProfileQuestion.objects.get(key=key)
+        answer = ProfileAnswer.objects.filter(customer=customer, question=question).first()
+        if answer is not None and answer.value == after:
+            set_answer(customer, question, before or "", by=by)
