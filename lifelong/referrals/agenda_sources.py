@@ -61,8 +61,13 @@ def good_moments(customers: QuerySet[Customer], since: dt.datetime, until: dt.da
     found: list[Moment] = []
     response = optional_model("surveys", "Response")
     if response is not None:
+        # 9 or 10 on an NPS survey; a satisfaction survey's 1-5 scale has no promoters.
         rows = response.objects.filter(
-            customer__in=customers, score__gte=9, submitted_at__gte=since, submitted_at__lt=until
+            customer__in=customers,
+            score__gte=9,
+            invitation__survey__kind="nps",
+            submitted_at__gte=since,
+            submitted_at__lt=until,
         ).values_list("customer_id", "submitted_at", "score")
         found += [Moment(c, at, f"Promoter (scored {s})", "promoter", 0) for c, at, s in rows]
     promise = optional_model("promises", "Promise")

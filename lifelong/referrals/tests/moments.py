@@ -1,8 +1,7 @@
 """Good moments from the surveys and promises apps, made for tests once those apps land.
 
-Written against the model names agreed in issue 7 (surveys.Response: customer, score,
-submitted_at; promises.Promise: customer, status, kept_at); the other required fields
-are filled in when the models are known.
+surveys.Response is made through its Survey and Invitation; promises.Promise is written
+against the names agreed in issue 7 (customer, status, kept_at) until that app lands.
 """
 
 import datetime as dt
@@ -10,9 +9,16 @@ import datetime as dt
 from django.apps import apps
 
 
-def promoter(customer, *, score: int, at: dt.datetime):
-    response = apps.get_model("surveys", "Response")
-    return response.objects.create(customer=customer, score=score, submitted_at=at)
+def promoter(customer, *, score: int, at: dt.datetime, kind: str = "nps"):
+    """A submitted answer to a survey of `kind` (nps or satisfaction)."""
+    from lifelong.surveys.models import Response, Survey
+    from lifelong.surveys.services import link_invitation
+
+    survey = Survey.objects.create(name=f"How are we doing ({kind})?", kind=kind)
+    invitation = link_invitation(survey, customer)
+    return Response.objects.create(
+        invitation=invitation, customer=customer, score=score, submitted_at=at
+    )
 
 
 def kept_promise(customer, owner, *, at: dt.datetime):

@@ -132,12 +132,20 @@ def test_old_referrals_raise_no_thank_you(rep, customer, nils):
     reason="surveys.Response has not landed yet (issue 7, item 1)",
 )
 @time_machine.travel(NOW, tick=False)
-def test_a_promoter_score_proposes_an_ask(rep, customer):  # pragma: no cover - until surveys
+def test_a_promoter_score_proposes_an_ask(rep, customer):
     from lifelong.referrals.tests.moments import promoter
 
+    promoter(customer, score=5, at=NOW - dt.timedelta(days=1), kind="satisfaction")
+    promoter(customer, score=8, at=NOW - dt.timedelta(days=1))
+    assert ask_items(rep) == []  # a passive, and a top satisfaction score, are no promoters
     promoter(customer, score=10, at=NOW - dt.timedelta(days=1))
     (item,) = ask_items(rep)
-    assert item.reason.startswith("Promoter (scored 10) — a good moment to ask for a referral")
+    assert item.reason.startswith(
+        "Promoter (scored 10) — a good moment to ask for a referral — Anna Berg"
+    )
+    promoter(customer, score=9, at=NOW - dt.timedelta(days=20))
+    agenda.act(rep, item.key, "done", channel="email", note="later, after the holidays")
+    assert ask_items(rep) == []
 
 
 @pytest.mark.skipif(
