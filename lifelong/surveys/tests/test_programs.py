@@ -6,9 +6,8 @@ import pytest
 from django.test import Client
 
 from lifelong.outreach import programs
-from lifelong.outreach.models import Message, Program, ProgramKind
+from lifelong.outreach.models import Message, Program, ProgramKind, Template
 from lifelong.outreach.rendering import ensure_starter_templates
-from lifelong.outreach.models import Template
 from lifelong.segments.models import Segment
 from lifelong.surveys import services
 from lifelong.surveys.models import Invitation, Response

@@ -22,7 +22,7 @@ def test_owner_sees_everyones_results(owner_client, survey, answered):
     assert page.status_code == 200
     assert "Anna&#x27;s secret complaint" in text and "Bo" in text
     assert 'id="by-owner"' in text and "<svg" in text
-    assert "50% promoters (1) − 50% detractors (1)" in text
+    assert "50% promoters (1) \u2212 50% detractors (1)" in text
     listing = owner_client.get("/surveys/").content.decode()
     assert "NPS 0" in listing
 
