@@ -636,6 +636,7 @@ def _register_defaults() -> None:
         ("customers.Relative.customer", _relatives),
         ("customers.NotDuplicate.a", _not_duplicates),
         ("customers.NotDuplicate.b", lambda m: None),  # done with .a
+        ("customers.Customer_tags.customer", lambda m: None),  # the union, in _fields
         ("touches.Touch.customer", _move("touches.Touch.customer")),
         ("commerce.Purchase.customer", _move("commerce.Purchase.customer")),
         ("commerce.PurchaseLine.customer", _move("commerce.PurchaseLine.customer")),
