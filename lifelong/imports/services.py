@@ -188,8 +188,10 @@ class _Import:
                 continue
             label = self.mapping.labels.get(column)
             self.plan.append((target, index[column], index.get(label) if label else None))
-        for column in self.mapping.unmapped(self.table.columns):
-            self.report.warnings.append(f"column {column!r} is not imported")
+        unmapped = self.mapping.unmapped(self.table.columns)
+        if unmapped:
+            names = ", ".join(repr(c) for c in unmapped)
+            self.report.warnings.append(f"not imported (no field chosen): {names}")
         self.width = len(self.table.columns)
 
     # ------------------------------------------------------------ reading rows

@@ -14,6 +14,7 @@ import quopri
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import IO
 
 from lifelong.customers.models import Customer
 from lifelong.customers.partial_dates import PartialDate
@@ -397,3 +398,12 @@ def iter_vcards(customers: Iterable[Customer], version: str = "4.0") -> Iterator
 def export_vcards(customers: Iterable[Customer], version: str = "4.0") -> str:
     """Every customer as one vCard file (4.0 by default, 3.0 with version="3.0")."""
     return "".join(iter_vcards(customers, version))
+
+
+def write_vcards(customers: Iterable[Customer], out: IO[str], version: str = "4.0") -> int:
+    """Write every customer to `out` as a vCard as they arrive; how many were written."""
+    count = 0
+    for text in iter_vcards(customers, version):
+        out.write(text)
+        count += 1
+    return count

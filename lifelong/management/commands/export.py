@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from functools import partial
 from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -24,6 +25,7 @@ from lifelong import portability
 from lifelong.accounts.models import User
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer, ProfileAnswer
+from lifelong.imports.vcard import write_vcards
 
 CHUNK = 2000
 
@@ -116,7 +118,7 @@ class _StdoutFile:
 
 class Command(BaseCommand):
     help = (
-        "Export data. `export customers --format csv|json [--output FILE] [--user NAME]`; "
+        "Export data. `export customers --format csv|json|vcard [--output FILE] [--user NAME]`; "
         "`export all --output FILE.json`: every record, for `import all`."
     )
 
@@ -126,7 +128,10 @@ class Command(BaseCommand):
             "customers",
             help="Customers with emails, phones and tags (JSON also: relatives, profile).",
         )
-        customers.add_argument("--format", choices=["csv", "json"], default="csv")
+        customers.add_argument("--format", choices=["csv", "json", "vcard"], default="csv")
+        customers.add_argument(
+            "--vcard-version", choices=["4.0", "3.0"], default="4.0", help="With --format vcard."
+        )
         self._common(customers)
         add_all_parser(sub)
 
@@ -159,6 +164,9 @@ class Command(BaseCommand):
             ) as bar:
                 records = self._records(qs, bar)
                 write = write_json if options["format"] == "json" else write_csv
+                if options["format"] == "vcard":
+                    records = (c for c in qs.iterator(chunk_size=CHUNK) if not bar.update(1))
+                    write = partial(write_vcards, version=options["vcard_version"])
                 try:
                     count = write(records, out)
                 except BrokenPipeError:

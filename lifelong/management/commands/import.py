@@ -20,6 +20,7 @@ from tqdm import tqdm
 from lifelong import portability
 from lifelong.accounts.models import User
 from lifelong.commerce.importer import ImportReport, PurchaseImport, Rejection, UnusableFile
+from lifelong.imports.cli import add_customers_parser, import_customers_command
 
 # Exit statuses.
 ALL_IMPORTED, SOME_REJECTED, UNUSABLE = 0, 1, 2
@@ -34,7 +35,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="what", required=True, metavar="{purchases,all}")
+        sub = parser.add_subparsers(dest="what", required=True, metavar="{purchases,customers,all}")
         purchases = sub.add_parser(
             "purchases",
             help="One purchase per row: customer,date,amount "
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             help="Who owns the customers --create-customers adds (default: the first owner).",
         )
         self._common(purchases)
+        add_customers_parser(sub)
         add_all_parser(sub)
 
     @staticmethod
@@ -76,6 +78,8 @@ class Command(BaseCommand):
     def handle(self, *args, what: str, **options) -> None:
         if what == "all":
             return import_all(self, **options)
+        if what == "customers":
+            return import_customers_command(self, **options)
         if what == "purchases":
             self._purchases(**options)
 
