@@ -30,7 +30,9 @@ def _questions(invitation: Invitation, response: Response | None, post=None) -> 
 def _page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
     response = render(request, template, context, status=status)
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    # The token is in the URL: never send it to another site. ("no-referrer" would make
+    # the browser post the form with Origin: null, which the CSRF check refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
