@@ -12,9 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
-from lifelong.customers import services
+from lifelong.customers import duplicates, services
 from lifelong.customers.access import (
     assignable_owner,
+    customers_visible_to,
     get_customer_for_user,
     visible_referrer,
 )
@@ -30,6 +31,10 @@ from lifelong.customers.schemas import (
     CustomerPageOut,
     CustomerPatch,
     CustomerQuery,
+    DuplicatePageOut,
+    DuplicateQuery,
+    MergeIn,
+    MergeOut,
     ProfileOut,
     ProfileRowOut,
     QuestionOut,
@@ -142,6 +147,35 @@ def customer_restore(request: HttpRequest, customer_id: int) -> Customer:
     customer = get_customer_for_user(request.user, customer_id)
     services.restore_customer(customer)
     return customer
+
+
+# ---------------------------------------------------------------- duplicates
+
+
+@router.get(
+    "/customers/duplicates", response={200: DuplicatePageOut, **CLIENT_ERRORS}, tags=["duplicates"]
+)
+def duplicate_list(request: HttpRequest, query: Query[DuplicateQuery]) -> dict[str, Any]:
+    """Pairs of the customers you may see that are probably one person, surest first.
+    Pairs somebody marked as different people are left out (docs/duplicates.md)."""
+    page = duplicates.possible_duplicates(
+        customers_visible_to(request.user), limit=query.limit, cursor=query.cursor
+    )
+    items = [{"a": p.a, "b": p.b, "reasons": p.reasons} for p in page.items]
+    return {"items": items, "next_cursor": page.next_cursor}
+
+
+@router.post(CUSTOMER + "/merge", response={200: MergeOut, **CLIENT_ERRORS}, tags=["duplicates"])
+def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> dict[str, Any]:
+    """Merge customer `other` into this one: every record moves here, empty fields are
+    filled, notes appended, and `other` is deleted. Both must be customers you may see."""
+    keep = get_customer_for_user(request.user, customer_id)
+    other = get_customer_for_user(request.user, payload.other)
+    if keep.pk == other.pk:
+        raise ValidationError({"other": ["A customer cannot be merged with themselves."]})
+    moved = duplicates.what_moves(other)
+    keep = duplicates.merge_customers(keep, other, by=request.user)
+    return {"customer": keep, "moved": moved.counts}
 
 
 # ---------------------------------------------------------------- relatives

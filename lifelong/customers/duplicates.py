@@ -115,6 +115,10 @@ class DuplicatePair:
     def reason(self) -> str:
         return "; ".join(self.reasons)
 
+    @property
+    def people(self) -> tuple[Customer, Customer]:
+        return (self.a, self.b)
+
 
 @dataclass
 class DuplicatePage:
@@ -301,7 +305,11 @@ def possible_duplicates(
     if after is not None:
         ranked = [p for p in ranked if order(p) > after]
     page, more = ranked[:limit], len(ranked) > limit
-    people = Customer.objects.select_related("owner").in_bulk({pk for p in page for pk in p})
+    people = (
+        Customer.objects.select_related("owner")
+        .prefetch_related("emails", "phones")
+        .in_bulk({pk for p in page for pk in p})
+    )
     items = []
     for a, b in page:
         if a in people and b in people:
@@ -722,9 +730,13 @@ class MergeCounts:
     counts: dict[str, int]
 
     @property
+    def parts(self) -> list[str]:
+        """["3 touches", "1 purchase", …]"""
+        return [f"{n} {name if n != 1 else SINGULAR[name]}" for name, n in self.counts.items()]
+
+    @property
     def summary(self) -> str:
-        parts = [f"{n} {name if n != 1 else SINGULAR[name]}" for name, n in self.counts.items()]
-        return ", ".join(parts) if parts else "no records"
+        return ", ".join(self.parts) if self.parts else "no records"
 
 
 SINGULAR = {

@@ -274,6 +274,38 @@ class CustomerQuery(Schema):
         return value
 
 
+# ---------------------------------------------------------------- duplicates
+
+
+class DuplicateQuery(Schema):
+    cursor: str = Field("", description="next_cursor from the previous page.")
+    limit: int = Field(50, ge=1, le=200)
+
+
+class DuplicatePairOut(Schema):
+    a: CustomerOut = Field(description="The record with the lower id.")
+    b: CustomerOut
+    reasons: list[str] = Field(description='Why, strongest first: "same email anna@berg.se".')
+
+
+class DuplicatePageOut(Schema):
+    items: list[DuplicatePairOut]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null on the last page."
+    )
+
+
+class MergeIn(Schema):
+    other: int = Field(description="Id of the customer merged into this one, then deleted.")
+
+
+class MergeOut(Schema):
+    customer: CustomerOut = Field(description="The customer kept, after the merge.")
+    moved: dict[str, int] = Field(
+        description="What came over from the other record, by kind: touches, purchases, …"
+    )
+
+
 # ---------------------------------------------------------------- relatives
 
 

@@ -1,11 +1,18 @@
 from django.urls import path
 
-from lifelong.customers import views
+from lifelong.customers import views, views_duplicates
 
 app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_new, name="new"),
+    path("duplicates/", views_duplicates.duplicate_list, name="duplicates"),
+    path("duplicates/<int:a>/<int:b>/merge/", views_duplicates.merge, name="merge"),
+    path(
+        "duplicates/<int:a>/<int:b>/dismiss/",
+        views_duplicates.duplicate_dismiss,
+        name="duplicate_dismiss",
+    ),
     path("questions/", views.questions, name="questions"),
     path("questions/<int:question_id>/move/", views.question_move, name="question_move"),
     path(
