@@ -89,8 +89,9 @@ def _unfold(text: str) -> Iterator[tuple[int, str]]:
         yield start, "".join(parts)
 
 
-def _split(text: str, sep: str, limit: int = -1) -> list[str]:
-    """Split on `sep` outside double quotes and not escaped with a backslash."""
+def _split(text: str, sep: str, limit: int = -1, *, quotes: bool = True) -> list[str]:
+    """Split on `sep` not escaped with a backslash, and outside double quotes unless
+    `quotes` is False (quotes group parameter values; in a value they are text)."""
     out, current, quoted, escaped = [], [], False, False
     for ch in text:
         if escaped:
@@ -99,7 +100,7 @@ def _split(text: str, sep: str, limit: int = -1) -> list[str]:
         elif ch == "\\":
             current.append(ch)
             escaped = True
-        elif ch == '"':
+        elif ch == '"' and quotes:
             quoted = not quoted
             current.append(ch)
         elif ch == sep and not quoted and (limit < 0 or len(out) < limit):
@@ -129,7 +130,8 @@ def _parse_line(line: str) -> _Property | None:
         else:  # vCard 2.1: ";HOME;VOICE" are types, ";QUOTED-PRINTABLE" an encoding
             key = "ENCODING" if piece.upper() in ("QUOTED-PRINTABLE", "BASE64", "B") else "TYPE"
             raw = piece
-        values = [v.strip().strip('"') for v in _split(raw, ",")]
+        # TYPE=home,pref and TYPE="home,pref" both name two types.
+        values = [v.strip() for part in _split(raw, ",") for v in part.strip('" ').split(",")]
         params.setdefault(key.strip().upper(), []).extend(v for v in values if v)
     return _Property(group.lower(), name.upper(), params, value)
 
@@ -154,11 +156,11 @@ def _unescape(text: str) -> str:
 
 
 def _components(raw: str) -> list[str]:
-    return [_unescape(c) for c in _split(raw, ";")]
+    return [_unescape(c) for c in _split(raw, ";", quotes=False)]
 
 
 def _list(raw: str) -> list[str]:
-    return [_unescape(c) for c in _split(raw, ",")]
+    return [_unescape(c) for c in _split(raw, ",", quotes=False)]
 
 
 _APPLE_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
