@@ -31,11 +31,13 @@ from lifelong.customers.models import (
     Customer,
     CustomerEmail,
     CustomerPhone,
+    NotDuplicate,
     ProfileAnswer,
     ProfileQuestion,
     Relative,
 )
 from lifelong.customers.partial_dates import PartialDate
+from lifelong.imports.models import ImportBatch
 from lifelong.occasions.feed import feed_for
 from lifelong.occasions.models import Occasion
 from lifelong.occasions.services import mark, next_occurrence
@@ -45,6 +47,7 @@ from lifelong.outreach.models import Message, Program
 from lifelong.referrals.models import Referral
 from lifelong.referrals.services import mark as mark_referral
 from lifelong.referrals.services import record_ask, record_referral
+from lifelong.surveys.models import Invitation, Response, Survey
 from lifelong.tests.test_demo_cli import lifelong
 from lifelong.touches.models import Touch
 from lifelong.value.services import refresh_values
@@ -116,7 +119,7 @@ def populate() -> None:
         record_referral(customer, free[0], by=user, note="Met at the fair")
     record_ask(customer, by=user, note="Asked at lunch")
     mark_referral(customer, "ask", "dismissed", by=user)
-    Message.objects.create(
+    message = Message.objects.create(
         program=program,
         customer=customer,
         occurrence="2025-06-16",
@@ -128,6 +131,34 @@ def populate() -> None:
         sent_at=NOW,
         touch=touch,
         touch_logged=True,
+    )
+    NotDuplicate.objects.create(a=customer, b=free[1], by=user)
+    ImportBatch.objects.create(
+        created_by=user,
+        file_name="kunder.csv",
+        format="csv",
+        encoding="cp1252",
+        on_duplicate="skip",
+        rows=3,
+        created_count=1,
+        rejected_count=1,
+        created=[customer.pk],
+        rejections=[{"line": 3, "reason": "no name"}],
+        finished_at=NOW,
+    )
+    survey = Survey.objects.create(
+        name="How are we doing?", follow_ups=[{"text": "Why?", "kind": "text"}], created_by=user
+    )
+    invitation = Invitation.objects.create(
+        survey=survey, customer=customer, occurrence="2025-06-16", message=message
+    )
+    Response.objects.create(
+        invitation=invitation,
+        customer=customer,
+        score=9,
+        answers=[{"question": "Why?", "answer": "Snabbt och vänligt"}],
+        comment="Tack!",
+        touch=touch,
     )
 
 
