@@ -18,7 +18,9 @@ with or without them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.apps import apps
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
@@ -37,14 +39,18 @@ THANKS_DAYS = 30
 KEPT = ("kept", "kept_late")
 
 
+@functools.cache
 def optional_model(label: str, name: str) -> type[Model] | None:
-    """surveys.Response, promises.Promise…: None until that app has the model."""
+    """surveys.Response, promises.Promise…: None until that app has the model and the
+    migration that makes its table (an app part-way built has a model and no table)."""
     if not apps.is_installed(f"lifelong.{label}"):
         return None
     try:
-        return apps.get_model(label, name)
+        model = apps.get_model(label, name)
     except LookupError:
         return None
+    migrations = Path(apps.get_app_config(label).path) / "migrations"
+    return model if any(migrations.glob("0001_*.py")) else None
 
 
 @dataclass(frozen=True)

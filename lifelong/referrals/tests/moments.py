@@ -1,7 +1,7 @@
 """Good moments from the surveys and promises apps, made for tests once those apps land.
 
-surveys.Response is made through its Survey and Invitation; promises.Promise is written
-against the names agreed in issue 7 (customer, status, kept_at) until that app lands.
+surveys.Response is made through its Survey and Invitation; promises.Promise with the
+fields its model has (customer, owner, what, status, kept_at).
 """
 
 import datetime as dt
@@ -21,6 +21,8 @@ def promoter(customer, *, score: int, at: dt.datetime, kind: str = "nps"):
     )
 
 
-def kept_promise(customer, owner, *, at: dt.datetime):
+def kept_promise(customer, owner, *, at: dt.datetime, status: str = "kept"):
     promise = apps.get_model("promises", "Promise")
-    return promise.objects.create(customer=customer, status="kept", kept_at=at)
+    return promise.objects.create(
+        customer=customer, owner=owner, what="Call back with a quote", status=status, kept_at=at
+    )

@@ -150,12 +150,14 @@ def test_a_promoter_score_proposes_an_ask(rep, customer):
 
 @pytest.mark.skipif(
     optional_model("promises", "Promise") is None,
-    reason="promises.Promise has not landed yet (issue 7, item 3)",
+    reason="promises.Promise and its migration have not landed yet (issue 7, item 3)",
 )
 @time_machine.travel(NOW, tick=False)
-def test_a_kept_promise_proposes_an_ask(rep, customer):  # pragma: no cover - until promises
+def test_a_kept_promise_proposes_an_ask(rep, customer):
     from lifelong.referrals.tests.moments import kept_promise
 
-    kept_promise(customer, rep, at=NOW - dt.timedelta(days=2))
+    kept_promise(customer, rep, at=NOW - dt.timedelta(days=30))
+    assert ask_items(rep) == []  # kept too long ago
+    kept_promise(customer, rep, at=NOW - dt.timedelta(days=2), status="kept_late")
     (item,) = ask_items(rep)
-    assert item.reason.startswith("Kept a promise — a good moment to ask for a referral")
+    assert item.reason.startswith("Kept a promise (late) — a good moment to ask for a referral")
