@@ -434,11 +434,21 @@ def by_month(survey: Survey, responses: QuerySet[Response]) -> list[Group]:
     rows = _grouped(
         survey, responses.annotate(month=TruncMonth("submitted_at", tzinfo=tz)), "month"
     )
-    groups = []
+    found = {}
     for row in rows:
         month = row["month"]
         start = month.date() if isinstance(month, dt.datetime) else month
-        groups.append(_group(survey, f"{start:%b %Y}", row, start))
+        found[start] = row
+    groups = []
+    if not found:
+        return groups
+    # Every month from the first answer to the last, the empty ones too: an even time axis.
+    month, last = min(found), max(found)
+    while month <= last:
+        row = found.get(month)
+        label = f"{month:%b %Y}"
+        groups.append(_group(survey, label, row, month) if row else Group(label, start=month))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
     return groups
 
 
@@ -467,14 +477,14 @@ class Rate:
 
 
 def invitations_sent(invitations: QuerySet[Invitation]) -> QuerySet[Invitation]:
-    """Invitations that reached the customer as far as we know: a link made by hand, or
-    a program's message that was sent (not a draft, skipped or failed one)."""
+    """Invitations that reached the customer as far as we know: those with no outbox
+    message (links made by hand or by the API), those whose program message was sent (not
+    a draft, a queued, skipped or failed one), and any that was answered. Run
+    link_messages first, or a program's invitation has no message yet."""
     from lifelong.outreach.models import MessageStatus
 
     return invitations.filter(
-        Q(occurrence__startswith="link:")
-        | Q(message__status=MessageStatus.SENT)
-        | Q(response__isnull=False)
+        Q(message__isnull=True) | Q(message__status=MessageStatus.SENT) | Q(response__isnull=False)
     )
 
 

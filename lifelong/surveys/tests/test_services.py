@@ -79,3 +79,18 @@ def test_a_survey_question_that_does_not_compile_is_refused():
     with pytest.raises(ValidationError) as e:
         services.save_survey(Survey(name="x", question="How {% if %} was it?"))
     assert "question" in e.value.message_dict
+
+
+def test_months_without_answers_are_kept_for_an_even_time_axis(survey, customer):
+    import datetime as dt
+
+    for i, month in enumerate((1, 3)):
+        at = dt.datetime(2025, month, 15, 12, tzinfo=dt.UTC)
+        invitation = services.invitation_for(survey, customer, f"m{i}")
+        services.answer(invitation, score=10 if month == 1 else 0, now=at)
+    months = services.by_month(survey, Response.objects.all())
+    assert [(g.label, g.nps.score) for g in months] == [
+        ("Jan 2025", 100.0),
+        ("Feb 2025", None),
+        ("Mar 2025", -100.0),
+    ]
