@@ -26,6 +26,7 @@ from lifelong.occasions.api import router as occasions_router
 from lifelong.outreach.api import router as outreach_router
 from lifelong.outreach.program_api import router as programs_router
 from lifelong.outreach.template_api import router as templates_router
+from lifelong.promises.api import router as promises_router
 from lifelong.referrals.api import router as referrals_router
 from lifelong.segments.api import router as segments_router
 from lifelong.surveys.api import router as surveys_router
@@ -105,6 +106,7 @@ api.add_router("", agenda_router)
 api.add_router("", outreach_router)
 api.add_router("", referrals_router)
 api.add_router("", surveys_router)
+api.add_router("", promises_router)
 
 
 @api.exception_handler(Http404)
