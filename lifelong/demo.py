@@ -55,7 +55,10 @@ from lifelong.occasions.services import sync_occasions
 from lifelong.outreach.models import Program, Template
 from lifelong.outreach.programs import save_program
 from lifelong.outreach.rendering import ensure_starter_templates
+from lifelong.promises.demo import add_demo_promises
+from lifelong.referrals.demo import add_demo_referrals
 from lifelong.segments.models import Segment
+from lifelong.surveys.demo import add_demo_surveys
 from lifelong.touches.models import Channel, Direction, Touch
 
 # A fixed password for local demo data only; `lifelong demo` prints it on every run.
@@ -887,6 +890,9 @@ def generate(
     sync_occasions(new)
     ensure_starter_templates()  # programs need templates to offer
     ensure_demo_programs(today)
+    add_demo_referrals(created, rng, today)
+    add_demo_promises(created, rng, today)
+    add_demo_surveys(created, rng, today)
     user = next((u for u in users if u.username == DEMO_USERNAME), None)
     return DemoResult(
         customers=len(created),
