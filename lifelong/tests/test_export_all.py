@@ -44,6 +44,7 @@ from lifelong.occasions.services import mark, next_occurrence
 from lifelong.outreach.compliance import suppress
 from lifelong.outreach.jobs import claim
 from lifelong.outreach.models import Message, Program
+from lifelong.promises.models import Promise
 from lifelong.referrals.models import Referral
 from lifelong.referrals.services import mark as mark_referral
 from lifelong.referrals.services import record_ask, record_referral
@@ -133,6 +134,19 @@ def populate() -> None:
         touch_logged=True,
     )
     NotDuplicate.objects.create(a=customer, b=free[1], by=user)
+    first = Promise.objects.create(
+        customer=customer, owner=user, what="Send the brochure", due_on=TODAY, created_by=user
+    )
+    second = Promise.objects.create(
+        customer=customer,
+        owner=user,
+        what="Send the brochure — really",
+        due_on=TODAY + dt.timedelta(days=7),
+        status="open",
+        touch=touch,
+        purchase=Purchase.objects.filter(customer=customer).first(),
+    )
+    Promise.objects.filter(pk=first.pk).update(status="renegotiated", renegotiated_to=second)
     ImportBatch.objects.create(
         created_by=user,
         file_name="kunder.csv",
