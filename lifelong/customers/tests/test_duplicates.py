@@ -91,6 +91,7 @@ def test_one_edit():
     assert _one_edit("anna", "anja") and _one_edit("anna", "naan"[:0] + "nana")
     assert not _one_edit("anna", "anna") and not _one_edit("anna", "bob")
     assert not _one_edit("abc", "bca")
+    assert not _one_edit("anna.berg1", "anna.berg2") and not _one_edit("anna.berg", "anna.berg1")
 
 
 def test_a_pair_found_several_ways_lists_every_reason_strongest_first(rep):
