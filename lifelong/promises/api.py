@@ -194,8 +194,8 @@ def promise_create(request: HttpRequest, customer_id: int, payload: PromiseIn) -
         touch=touch,
         purchase=purchase,
     )
-    promise.customer = customer
-    return Status(201, promise)
+    # Read back, so that every time is in UTC whatever offset the client sent.
+    return Status(201, get_promise_for_user(request.user, promise.pk))
 
 
 def _field_error(field: str, message: str) -> Status:
@@ -254,9 +254,10 @@ def promise_detail(request: HttpRequest, promise_id: int) -> Promise:
 def promise_keep(request: HttpRequest, promise_id: int, payload: KeepIn) -> Promise:
     """Kept or kept late (by kept_at against the deadline); a channel logs the touch."""
     promise = get_promise_for_user(request.user, promise_id)
-    return services.keep(
+    services.keep(
         promise, by=request.user, at=payload.kept_at, channel=payload.channel, note=payload.note
     )
+    return get_promise_for_user(request.user, promise_id)
 
 
 @router.post(PROMISE + "/break", response={200: PromiseOut, **CLIENT_ERRORS})
@@ -279,4 +280,4 @@ def promise_renegotiate(request: HttpRequest, promise_id: int, payload: Renegoti
         window_end=payload.window_end,
         what=payload.what,
     )
-    return Status(201, new)
+    return Status(201, get_promise_for_user(request.user, new.pk))

@@ -65,10 +65,13 @@ def _decided(
     business: Business,
     today: dt.date,
 ) -> Promise:
-    due_on = min(made_on + dt.timedelta(days=rng.randint(1, 14)), today - dt.timedelta(days=1))
+    # Decided promises fell due at least two days ago, so that everything about them
+    # (kept late, broken, made good) happened before `today` began.
+    due_on = min(made_on + dt.timedelta(days=rng.randint(1, 14)), today - dt.timedelta(days=2))
     due_on = max(due_on, made_on)
     made_at = business.start_of(made_on) + dt.timedelta(hours=rng.randint(8, 17))
     deadline = deadline_of(due_on, None, business)
+    before_today = business.start_of(today) - dt.timedelta(hours=1)
     promise = Promise(
         customer_id=customer_id,
         owner_id=owner_id,
@@ -80,28 +83,22 @@ def _decided(
         created_at=made_at,
     )
     roll = rng.random()
-    end_of_due = business.start_of(due_on) + dt.timedelta(hours=rng.randint(9, 17))
+    on_due_day = business.start_of(due_on) + dt.timedelta(hours=rng.randint(9, 17))
     if roll < KEPT:
         promise.status = Status.KEPT
-        promise.kept_at = max(made_at, end_of_due - dt.timedelta(days=rng.randint(0, 2)))
+        promise.kept_at = max(made_at, on_due_day - dt.timedelta(days=rng.randint(0, 2)))
     elif roll < KEPT + LATE:
         promise.status = Status.KEPT_LATE
-        promise.kept_at = min(
-            deadline + dt.timedelta(days=rng.randint(1, 5), hours=rng.randint(1, 8)),
-            business.start_of(today) + dt.timedelta(hours=9),
-        )
-        if promise.kept_at <= deadline:  # due yesterday: late by this morning
-            promise.kept_at = deadline + dt.timedelta(hours=10)
+        late = dt.timedelta(days=rng.randint(0, 4), hours=rng.randint(9, 17))
+        promise.kept_at = min(deadline + late, before_today)
     elif roll < KEPT + LATE + BROKEN:
         promise.status = Status.BROKEN
-        promise.broken_at = min(
-            deadline + dt.timedelta(days=rng.randint(1, 4)),
-            business.start_of(today) + dt.timedelta(hours=8),
-        )
+        promise.broken_at = min(deadline + dt.timedelta(days=rng.randint(1, 4)), before_today)
         promise.broken_reason = rng.choice(REASONS)
-        promise.made_good_at = promise.broken_at + dt.timedelta(hours=rng.randint(2, 30))
-        if (business.start_of(today) - promise.broken_at).days < 14 and rng.random() < 0.7:
-            promise.made_good_at = None  # recent: an apology on the agenda
+        made_good = promise.broken_at + dt.timedelta(hours=rng.randint(2, 30))
+        recent = (business.start_of(today) - promise.broken_at).days < 14
+        if made_good < before_today and not (recent and rng.random() < 0.7):
+            promise.made_good_at = made_good  # else: an apology on the agenda
     else:
         promise.status = Status.RENEGOTIATED  # its successor is made in _renegotiations
     return promise
