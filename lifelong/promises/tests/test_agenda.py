@@ -164,3 +164,16 @@ def test_an_outsider_cannot_act_on_the_items(rep, outsider, customer):
     with pytest.raises(ValueError):
         agenda.act(rep, "promise:x", "done")
     assert Promise.objects.get(pk=p.pk).status == Status.OPEN
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_today_page_shows_promise_items(rep_client, rep, customer):
+    from django.urls import reverse
+
+    p = make(customer, rep, due_on=TODAY)
+    broken = make(customer, rep, what="Send the brochure")
+    services.break_promise(broken, by=rep, reason="x")
+    html = rep_client.get(reverse("agenda:today")).content.decode()
+    assert f'data-key="promise:{p.pk}"' in html
+    assert f'data-key="apology:{broken.pk}"' in html
+    assert "Broken promise: Send the brochure" in html
