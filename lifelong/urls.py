@@ -20,5 +20,6 @@ urlpatterns = [
     path("promises/", include("lifelong.promises.urls")),
     path("surveys/", include("lifelong.surveys.urls")),
     path("referrals/", include("lifelong.referrals.urls")),
+    path("imports/", include("lifelong.imports.urls")),
     path("api/v1/", api.urls),
 ]
