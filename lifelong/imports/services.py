@@ -384,12 +384,15 @@ class _Import:
             seen = set(visible.filter(pk__in=by_id.values()).values_list("pk", flat=True))
         addresses = {p.value for r in rows for p in r.emails}
         numbers = {p.value for r in rows for p in r.phones}
-        by_email = _owners(
-            CustomerEmail.objects.filter(address__in=addresses, customer__in=visible), "address"
-        )
-        by_phone = _owners(
-            CustomerPhone.objects.filter(number__in=numbers, customer__in=visible), "number"
-        )
+        emails = CustomerEmail.objects.filter(address__in=addresses)
+        phones = CustomerPhone.objects.filter(number__in=numbers)
+        if not self.by.sees_all_customers:
+            # Only for a rep: "customer_id IN (SELECT id FROM every customer)" would make
+            # SQLite read the whole table once a batch.
+            emails = emails.filter(customer__owner=self.by)
+            phones = phones.filter(customer__owner=self.by)
+        by_email = _owners(emails, "address")
+        by_phone = _owners(phones, "number")
         for r in rows:
             external_id = r.fields.get("external_id")
             if external_id and external_id in by_id:
