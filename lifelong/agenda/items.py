@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from lifelong.accounts.models import Business, User
 from lifelong.customers.access import get_customer_for_user
@@ -42,19 +42,24 @@ class Item:
 
 @dataclass(frozen=True)
 class Day:
-    """What `Source` functions are given: the day and its bounds in the business's zone."""
+    """What `Source` functions are given: the day, its bounds and the business's zone.
+
+    Sources pass `tz` down to whatever turns moments into dates (item_for, days_ago), so
+    an agenda call reads the Business row once, however many items it builds."""
 
     today: dt.date
     start: dt.datetime
     end: dt.datetime  # the start of the next day
+    tz: dt.tzinfo
 
     @classmethod
-    def of(cls, today: dt.date) -> Day:
-        business = Business.get()
+    def of(cls, today: dt.date, business: Business | None = None) -> Day:
+        business = business or Business.get()
         return cls(
             today=today,
             start=business.start_of(today),
             end=business.start_of(today + dt.timedelta(days=1)),
+            tz=business.tzinfo,
         )
 
 
@@ -90,14 +95,24 @@ def score(value_rank: int, due: dt.date, today: dt.date) -> float:
     return round(value_rank + lateness((today - due).days), 4)
 
 
-def days_ago(moment: dt.datetime | None, today: dt.date) -> int | None:
+def of_customers(qs: QuerySet, customers: QuerySet[Customer], field: str = "customer") -> QuerySet:
+    """`qs` (a feature's own rows) narrowed to the rows whose `field` is one of `customers`.
+
+    A correlated EXISTS, probed once per row of `qs`: `field__in=customers` would have
+    SQLite list every id `customers` holds (a million for the whole business) before it
+    reads a row of a table that is small or empty."""
+    return qs.filter(Exists(customers.filter(pk=OuterRef(field))))
+
+
+def days_ago(moment: dt.datetime | None, today: dt.date, tz: dt.tzinfo | None = None) -> int | None:
+    """Whole days from `moment` (as a date in `tz`, default the business's zone) to `today`."""
     if moment is None:
         return None
-    return (today - moment.astimezone(Business.get().tzinfo).date()).days
+    return (today - moment.astimezone(tz or Business.get().tzinfo).date()).days
 
 
-def last_touch_words(customer: Customer, today: dt.date) -> str:
-    days = days_ago(customer.last_touched_at, today)
+def last_touch_words(customer: Customer, today: dt.date, tz: dt.tzinfo | None = None) -> str:
+    days = days_ago(customer.last_touched_at, today, tz)
     if days is None:
         return "never contacted"
     if days == 0:
@@ -141,12 +156,14 @@ def item_for(
     due: dt.date,
     title: str,
     today: dt.date,
+    tz: dt.tzinfo | None = None,
     reason_title: str | None = None,
     extra: dict | None = None,
 ) -> Item:
     """An item about `customer`, with the reason sentence, context and score filled in:
-    "<title> — <name> (tier A) — last touch 41 days ago"."""
-    since = last_touch_words(customer, today)
+    "<title> — <name> (tier A) — last touch 41 days ago". Sources pass `tz` (Day.tz): without
+    it each item reads the Business row."""
+    since = last_touch_words(customer, today, tz)
     return Item(
         kind=kind,
         key=key,

@@ -101,9 +101,10 @@ def agenda(
 ) -> list[Item]:
     """The first `limit` items of `user`'s agenda on `today` (default: the business's
     today), best first. Whose customers: see customers_for(). `kinds` narrows the sources."""
-    today = today or Business.get().today()
+    business = Business.get()  # once: Day carries its time zone to every item
+    today = today or business.today()
     customers = customers_for(user, everyone=everyone)
-    day = Day.of(today)
+    day = Day.of(today, business)
     wanted = set(kinds)
     streams = [
         source(customers, day, limit, False)
@@ -122,11 +123,12 @@ def week(
 ) -> list[tuple[dt.date, list[Item], bool]]:
     """The next seven days: per day the first `per_day` items falling due on it (today
     also holds everything overdue) and whether there are more."""
-    today = today or Business.get().today()
+    business = Business.get()
+    today = today or business.today()
     customers = customers_for(user, everyone=everyone)
     plan = []
     for offset in range(7):
-        day = Day.of(today + dt.timedelta(days=offset))
+        day = Day.of(today + dt.timedelta(days=offset), business)
         streams = [source(customers, day, per_day + 1, offset > 0) for source in _sources.values()]
         items = list(heapq.merge(*streams, key=rank_key))
         plan.append((day.today, items[:per_day], len(items) > per_day))

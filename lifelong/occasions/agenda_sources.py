@@ -38,6 +38,7 @@ def occasion_items(customers: QuerySet[Customer], day: Day, limit: int, exact: b
                 due=u.on,
                 title=title,
                 today=day.today,
+                tz=day.tz,
                 reason_title=plain,
                 extra={"occasion_kind": u.kind, "years": u.years},
             )

@@ -20,7 +20,15 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from lifelong.agenda.items import Action, Day, Item, customer_ref, day_words, item_for
+from lifelong.agenda.items import (
+    Action,
+    Day,
+    Item,
+    customer_ref,
+    day_words,
+    item_for,
+    of_customers,
+)
 from lifelong.customers.models import Customer
 from lifelong.promises import services
 from lifelong.promises.models import Promise, Stage, Status
@@ -52,7 +60,7 @@ def promise_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bo
         when = Q(due_on__lte=last) | Q(window_end__lt=end)
     overdue = _overdue_on(day, now)
     rows = (
-        Promise.objects.filter(status=Status.OPEN, customer__in=customers)
+        of_customers(Promise.objects.filter(status=Status.OPEN), customers)
         .filter(when)
         .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=day.today))
         .exclude(Q(reminder_dismissed=Stage.DUE) & ~overdue)
@@ -70,21 +78,28 @@ def promise_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bo
             start, end = p.window_start.astimezone(tz), p.window_end.astimezone(tz)
             window = f" {start:%H:%M}\u2013{end:%H:%M}"
         if late > 0:
-            title = f"Promise overdue by {late} day{'s' if late != 1 else ''}"
+            when = f"Promise overdue by {late} day{'s' if late != 1 else ''}"
         elif late == 0 and p.window_end is not None and p.window_end < now:
-            title = f"Promise overdue since {p.window_end.astimezone(tz):%H:%M}"
+            when = f"Promise overdue since {p.window_end.astimezone(tz):%H:%M}"
         else:
-            title = f"Promise due {day_words(due, day.today)}{window}"
+            when = f"Promise due {day_words(due, day.today)}{window}"
         items.append(
             item_for(
                 p.customer,
                 kind="promise",
                 key=f"promise:{p.pk}",
                 due=due,
-                title=title,
-                reason_title=f"{title} — {p.what}",
+                # The Today page shows the title alone: it names what was promised.
+                title=f"{when}: {p.what}",
+                reason_title=f"{when} — {p.what}",
                 today=day.today,
-                extra={"promise_id": p.pk, "what": p.what, "overdue": late > 0},
+                tz=tz,
+                extra={
+                    "promise_id": p.pk,
+                    "what": p.what,
+                    "when": when,
+                    "overdue": late > 0 or when.startswith("Promise overdue"),
+                },
             )
         )
     return _sorted(items)
@@ -123,9 +138,9 @@ def apology_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bo
     dismissed or snoozed past `day`; best first."""
     since = day.start if exact else day.start - dt.timedelta(days=APOLOGY_DAYS)
     rows = (
-        Promise.objects.filter(
+        of_customers(Promise.objects.all(), customers)
+        .filter(
             status=Status.BROKEN,
-            customer__in=customers,
             broken_at__gte=since,
             broken_at__lt=day.end,
             made_good_at__isnull=True,
@@ -148,6 +163,7 @@ def apology_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bo
                 title=title,
                 reason_title=f"{title} — make it right",
                 today=day.today,
+                tz=tz,
                 extra={"promise_id": p.pk, "what": p.what, "reason": p.broken_reason[:200]},
             )
         )

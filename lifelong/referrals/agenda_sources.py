@@ -25,7 +25,7 @@ from pathlib import Path
 from django.apps import apps
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
-from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for
+from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers
 from lifelong.commerce.models import Purchase
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
@@ -68,19 +68,24 @@ def good_moments(customers: QuerySet[Customer], since: dt.datetime, until: dt.da
     response = optional_model("surveys", "Response")
     if response is not None:
         # 9 or 10 on an NPS survey; a satisfaction survey's 1-5 scale has no promoters.
-        rows = response.objects.filter(
-            customer__in=customers,
-            score__gte=9,
-            invitation__survey__kind="nps",
-            submitted_at__gte=since,
-            submitted_at__lt=until,
-        ).values_list("customer_id", "submitted_at", "score")
+        rows = (
+            of_customers(response.objects.all(), customers)
+            .filter(
+                score__gte=9,
+                invitation__survey__kind="nps",
+                submitted_at__gte=since,
+                submitted_at__lt=until,
+            )
+            .values_list("customer_id", "submitted_at", "score")
+        )
         found += [Moment(c, at, f"Promoter (scored {s})", "promoter", 0) for c, at, s in rows]
     promise = optional_model("promises", "Promise")
     if promise is not None:
-        rows = promise.objects.filter(
-            customer__in=customers, status__in=KEPT, kept_at__gte=since, kept_at__lt=until
-        ).values_list("customer_id", "kept_at", "status")
+        rows = (
+            of_customers(promise.objects.all(), customers)
+            .filter(status__in=KEPT, kept_at__gte=since, kept_at__lt=until)
+            .values_list("customer_id", "kept_at", "status")
+        )
         found += [
             Moment(c, at, "Kept a promise" + (" (late)" if s == "kept_late" else ""), "kept", 1)
             for c, at, s in rows
@@ -89,9 +94,8 @@ def good_moments(customers: QuerySet[Customer], since: dt.datetime, until: dt.da
         customer=OuterRef("customer"), occurred_at__lt=OuterRef("occurred_at")
     )
     rows = (
-        Purchase.objects.filter(
-            customer__in=customers, occurred_at__gte=since, occurred_at__lt=until
-        )
+        of_customers(Purchase.objects.all(), customers)
+        .filter(occurred_at__gte=since, occurred_at__lt=until)
         .filter(Exists(earlier))
         .values_list("customer_id", "occurred_at")
     )
@@ -137,6 +141,7 @@ def ask_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bool) 
                 title=f"Ask for a referral: {moment.title.lower()}",
                 reason_title=f"{moment.title} — a good moment to ask for a referral",
                 today=day.today,
+                tz=day.tz,
                 extra={"moment": moment.kind},
             )
         )
@@ -172,7 +177,7 @@ def thanks_items(customers: QuerySet[Customer], day: Day, limit: int, exact: boo
     30 days (`exact`: on that day), unless done, dismissed or snoozed."""
     first = day.today if exact else day.today - dt.timedelta(days=THANKS_DAYS)
     referrals = list(
-        Referral.objects.filter(referrer__in=customers)
+        of_customers(Referral.objects.all(), customers, field="referrer")
         .filter(
             Q(referred_on__gte=first, referred_on__lte=day.today)
             | Q(converted_on__gte=first, converted_on__lte=day.today)
@@ -215,6 +220,7 @@ def thanks_items(customers: QuerySet[Customer], day: Day, limit: int, exact: boo
                     due=on,
                     title=title,
                     today=day.today,
+                    tz=day.tz,
                     extra={"referral_id": r.pk, "event": event},
                 )
             )

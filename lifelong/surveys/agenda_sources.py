@@ -14,7 +14,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for
+from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers
 from lifelong.customers.models import Customer
 from lifelong.surveys import services
 from lifelong.surveys.models import Kind, Response
@@ -32,9 +32,8 @@ def recovery_items(customers: QuerySet[Customer], day: Day, limit: int, exact: b
     dismissed or snoozed past `day`, best first."""
     since = day.start if exact else day.start - dt.timedelta(days=RECOVERY_DAYS)
     rows = (
-        Response.objects.filter(services.low_score_q())
+        of_customers(Response.objects.filter(services.low_score_q()), customers)
         .filter(
-            customer__in=customers,
             submitted_at__gte=since,
             submitted_at__lt=day.end,
             followed_up_at__isnull=True,
@@ -57,6 +56,7 @@ def recovery_items(customers: QuerySet[Customer], day: Day, limit: int, exact: b
                 title=title,
                 reason_title=f"{title} — call to put it right",
                 today=day.today,
+                tz=tz,
                 extra={"response_id": r.pk, "score": r.score, "comment": r.comment[:200]},
             )
         )

@@ -21,7 +21,7 @@ def due_contacts(customers: QuerySet[Customer], day: Day, limit: int, exact: boo
     if exact:
         due = due.filter(next_due_at__gte=day.start)
     rows = due.select_related("owner").order_by("-value_rank", "next_due_at", "id")[:limit]
-    tz = Business.get().tzinfo
+    tz = day.tz
     items = []
     for c in rows:
         due = c.next_due_at.astimezone(tz).date()
@@ -34,7 +34,13 @@ def due_contacts(customers: QuerySet[Customer], day: Day, limit: int, exact: boo
             title = f"Contact overdue by {late} days"
         items.append(
             item_for(
-                c, kind="contact", key=f"contact:{c.pk}", due=due, title=title, today=day.today
+                c,
+                kind="contact",
+                key=f"contact:{c.pk}",
+                due=due,
+                title=title,
+                today=day.today,
+                tz=tz,
             )
         )
     return items
