@@ -65,8 +65,9 @@ class KeepForm(ServiceErrors, forms.Form):
     channel = forms.ChoiceField(
         label="How did they hear?",
         required=False,
-        choices=[("", "Not told yet (no touch logged)"), *Channel.choices],
-        help_text="A touch is logged only when keeping it reached the customer.",
+        choices=[("", "Not told yet"), *Channel.choices],
+        help_text="Choose how they heard to log a touch; keeping it is a touch only once "
+        "it reached them.",
     )
     kept_at = _datetime_field("When (empty: now)")
     note = forms.CharField(label="Note", max_length=500, required=False)

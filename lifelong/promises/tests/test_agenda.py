@@ -46,7 +46,7 @@ def test_an_overdue_promise_stays_until_it_is_decided(rep, customer):
     later = TODAY + dt.timedelta(days=3)
     with time_machine.travel(dt.datetime(2025, 6, 13, 9, tzinfo=STOCKHOLM), tick=False):
         (item,) = items(rep, later)
-        assert item.title == "Promise overdue by 3 days"
+        assert item.title == "Promise overdue by 3 days: Call back with the quote"
         assert item.extra["overdue"] is True
         services.keep(p, by=rep)
         assert items(rep, later) == []
@@ -63,9 +63,10 @@ def test_a_passed_window_today_is_overdue_since_its_end(rep, customer):
         at=NOW,
     )
     with time_machine.travel(NOW, tick=False):
-        assert items(rep)[0].title == "Promise due today 13:00\u201315:00"
+        assert items(rep)[0].extra["when"] == "Promise due today 13:00\u201315:00"
     with time_machine.travel(dt.datetime(2025, 6, 10, 16, tzinfo=STOCKHOLM), tick=False):
-        assert items(rep)[0].title == "Promise overdue since 15:00"
+        assert items(rep)[0].extra["when"] == "Promise overdue since 15:00"
+        assert items(rep)[0].extra["overdue"] is True
 
 
 @time_machine.travel(NOW, tick=False)
@@ -99,7 +100,7 @@ def test_dismissing_the_reminder_brings_it_back_when_overdue(rep, customer):
     tomorrow = TODAY + dt.timedelta(days=1)
     with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
         (item,) = items(rep, tomorrow)
-        assert item.title == "Promise overdue by 1 day"
+        assert item.extra["when"] == "Promise overdue by 1 day"
         agenda.act(rep, item.key, "dismiss")
         assert items(rep, tomorrow) == []
     assert Promise.objects.get(pk=p.pk).status == Status.OPEN
