@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "lifelong.promises",
     "lifelong.surveys",
     "lifelong.referrals",
+    "lifelong.extras",
+    "lifelong.events",
     "lifelong.agenda",
 ]
 

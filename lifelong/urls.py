@@ -21,5 +21,7 @@ urlpatterns = [
     path("surveys/", include("lifelong.surveys.urls")),
     path("referrals/", include("lifelong.referrals.urls")),
     path("imports/", include("lifelong.imports.urls")),
+    path("extras/", include("lifelong.extras.urls")),
+    path("events/", include("lifelong.events.urls")),
     path("api/v1/", api.urls),
 ]
