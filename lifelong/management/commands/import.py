@@ -1,9 +1,8 @@
-"""`lifelong import purchases FILE.csv`: purchases from another system, row by row.
+"""`lifelong import purchases|customers|all FILE`: data from another system or an export.
 
 Subcommands share the reporting: every rejected row on standard error as "line N:
 reason", a summary at the end, and the exit status 0 (every row imported), 1 (some rows
-rejected) or 2 (the file cannot be imported at all). `import customers` and `import all`
-will join `import purchases`.
+rejected) or 2 (the file cannot be imported at all).
 """
 
 from __future__ import annotations
