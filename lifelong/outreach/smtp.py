@@ -116,7 +116,8 @@ class Connection:
 
     def open(self) -> None:
         c = self.config
-        context = ssl.create_default_context()
+        # Only for TLS: loading the CA certificates takes some 20 ms.
+        context = ssl.create_default_context() if c.security != "plain" else None
         try:
             if c.security == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -158,35 +159,30 @@ class Connection:
 
     def begin(self, mail_from: str, rcpt_to: str, content: bytes) -> None:
         """Everything of one message but the end-of-data marker."""
-        if self.smtp is None:
-            self.open()
-        smtp = self.smtp
-        assert smtp is not None
-        try:
-            for stage, command, ok in (
-                ("MAIL FROM", f"mail FROM:<{mail_from}>", (250,)),
-                ("RCPT TO", f"rcpt TO:<{rcpt_to}>", (250, 251)),
-                ("DATA", "data", (354,)),
-            ):
-                smtp.putcmd(command)
-                code, text = smtp.getreply()
-                if code not in ok:
-                    if code == -1 or code == 421:  # the server is going away
-                        self.abort()
-                    else:
-                        self._reset()
-                    raise SmtpReplyError(stage, code, _text(text))
-            smtp.send(dot_stuff(content))
-        except (OSError, smtplib.SMTPServerDisconnected):
-            self.abort()
-            raise
+        (error,) = begin_many([(self, mail_from, rcpt_to, content)])
+        if error is not None:
+            raise error
 
     def end(self) -> tuple[int, str]:
         """Write the end-of-data marker and read the server's verdict on the message."""
+        self.send_end()
+        return self.read_end()
+
+    def send_end(self) -> None:
+        """Write the end-of-data marker `.\\r\\n`: from here the server may have the message."""
         smtp = self.smtp
         assert smtp is not None
         try:
             smtp.send(b".\r\n")
+        except (OSError, smtplib.SMTPServerDisconnected):
+            self.abort()
+            raise
+
+    def read_end(self) -> tuple[int, str]:
+        """The server's verdict on the message whose marker send_end() wrote."""
+        smtp = self.smtp
+        assert smtp is not None
+        try:
             code, text = smtp.getreply()
         except (OSError, smtplib.SMTPServerDisconnected):
             self.abort()
@@ -195,12 +191,91 @@ class Connection:
             self.abort()
         return code, _text(text)
 
+    def _put(self, command: str) -> None:
+        assert self.smtp is not None
+        try:
+            self.smtp.putcmd(command)
+        except (OSError, smtplib.SMTPServerDisconnected):
+            self.abort()
+            raise
+
+    def _reply(self, stage: str, ok: tuple[int, ...]) -> None:
+        assert self.smtp is not None
+        try:
+            code, text = self.smtp.getreply()
+        except (OSError, smtplib.SMTPServerDisconnected):
+            self.abort()
+            raise
+        if code not in ok:
+            if code == -1 or code == 421:  # the server is going away
+                self.abort()
+            else:
+                self._reset()
+            raise SmtpReplyError(stage, code, _text(text))
+
+    def _send(self, data: bytes) -> None:
+        assert self.smtp is not None
+        try:
+            self.smtp.send(data)
+        except (OSError, smtplib.SMTPServerDisconnected):
+            self.abort()
+            raise
+
     def _reset(self) -> None:
         assert self.smtp is not None
         try:
             self.smtp.rset()
         except (OSError, smtplib.SMTPException):
             self.abort()
+
+
+_STAGES = (
+    ("MAIL FROM", "mail FROM:<{}>", (250,)),
+    ("RCPT TO", "rcpt TO:<{}>", (250, 251)),
+    ("DATA", "data", (354,)),
+)
+
+
+def begin_many(
+    jobs: list[tuple[Connection, str, str, bytes]],
+) -> list[OSError | SmtpReplyError | None]:
+    """Connection.begin() of one message on each of several connections, side by side:
+    each command goes out on every connection before any reply is read, so the server
+    works on all of them while this process waits once per stage, not once per message.
+
+    `jobs` are (connection, envelope sender, recipient, content), one per connection.
+    Per job: None when all but the end-of-data marker is written, else the error that
+    begin() would raise (OSError for a network failure, SmtpReplyError for a refusal).
+    """
+    errors: list[OSError | SmtpReplyError | None] = [None] * len(jobs)
+    for i, (connection, *_rest) in enumerate(jobs):
+        if connection.smtp is None:
+            try:
+                connection.open()
+            except (OSError, SmtpReplyError) as e:
+                errors[i] = e
+    for stage, command, ok in _STAGES:
+        live = [i for i in range(len(jobs)) if errors[i] is None]
+        written = []
+        for i in live:
+            connection, mail_from, rcpt_to, _content = jobs[i]
+            try:
+                connection._put(command.format(mail_from if stage == "MAIL FROM" else rcpt_to))
+                written.append(i)
+            except OSError as e:
+                errors[i] = e
+        for i in written:
+            try:
+                jobs[i][0]._reply(stage, ok)
+            except (OSError, SmtpReplyError) as e:
+                errors[i] = e
+    for i, (connection, _from, _to, content) in enumerate(jobs):
+        if errors[i] is None:
+            try:
+                connection._send(dot_stuff(content))
+            except OSError as e:
+                errors[i] = e
+    return errors
 
 
 def _text(raw: bytes | str) -> str:
