@@ -138,6 +138,8 @@ class Message(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
+    # An iCalendar invitation (events app): sent as a text/calendar; method=REQUEST part.
+    calendar = models.TextField(blank=True)
     message_id = models.CharField(max_length=200, unique=True)
     send_after = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -44,6 +44,7 @@ class Outgoing:
     from_name: str = ""  # the From display name; empty: the sender's name
     sender_id: int | None = None  # whose name and Reply-To it carries
     send_after: dt.datetime | None = None  # None: now
+    calendar: str = ""  # an iCalendar METHOD:REQUEST invitation to attach (events)
 
 
 def occurrence_key(value: dt.date | dt.datetime | str) -> str:
@@ -119,6 +120,7 @@ def enqueue(
                 subject=m.subject[:300],
                 body_text=m.body_text,
                 body_html=m.body_html,
+                calendar=m.calendar,
                 message_id=make_message_id(program.pk, m.customer_id, occurrence, domain),
                 send_after=m.send_after or now,
                 created_at=now,
