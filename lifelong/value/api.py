@@ -4,16 +4,16 @@ Figures are aggregated over the customers the token's user may see; a customer's
 is reached through the access helper (404 for somebody else's customer).
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS
-from lifelong.value import services
+from lifelong.value import risk, services
 from lifelong.value.records import ValueSnapshot
 from lifelong.value.schemas import RefreshOut, SummaryOut, TierOut, ValueOut
 
@@ -79,3 +79,63 @@ def value_refresh(request: HttpRequest) -> dict[str, Any]:
         raise PermissionDenied("Only an owner or a manager can refresh the values.")
     result = services.refresh_values()
     return {"customers": result.customers, "seconds": result.seconds, "fit": result.fit}
+
+
+class RiskOut(Schema):
+    customer_id: int
+    customer_name: str
+    owner_id: int
+    tier: str
+    score: float = Field(description="0 to 1: the signals' weights combined (noisy-or).")
+    signals: list[str]
+    reasons: list[str] = Field(description="One sentence per signal, in plain words.")
+    value: float = Field(description="Projected two-year value, or revenue without a model.")
+    value_at_stake: float
+    action: str
+
+
+class RiskPageOut(Schema):
+    items: list[RiskOut]
+    total: int
+    offset: int
+
+
+class RiskQuery(Schema):
+    tier: Literal["A", "B", "C"] | None = None
+    signal: Literal["overdue", "gap", "fall", "survey", "promise", "unanswered"] | None = None
+    owner: int | None = Field(None, description="An owner's user id.")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("/at-risk", response={200: RiskPageOut, **CLIENT_ERRORS})
+def at_risk_list(request: HttpRequest, query: Query[RiskQuery]) -> dict[str, Any]:
+    """Customers at risk among those you may see, by value at stake (see docs/at-risk.md);
+    filter by tier, signal or owner id."""
+    tier, signal, owner = query.tier, query.signal, query.owner
+    offset, limit = query.offset, query.limit
+    customers = customers_visible_to(request.user).filter(archived_at__isnull=True)
+    if tier:
+        customers = customers.filter(tier=tier)
+    if owner is not None:
+        customers = customers.filter(owner_id=owner)
+    scored = risk.assess(customers, signals=[signal] if signal else None)
+    return {
+        "items": [
+            {
+                "customer_id": r.customer.pk,
+                "customer_name": r.customer.display_name,
+                "owner_id": r.customer.owner_id,
+                "tier": r.customer.tier,
+                "score": r.score,
+                "signals": r.signals,
+                "reasons": r.reasons,
+                "value": r.value,
+                "value_at_stake": r.value_at_stake,
+                "action": r.action,
+            }
+            for r in risk.risks_for(scored[offset : offset + limit])
+        ],
+        "total": len(scored),
+        "offset": offset,
+    }

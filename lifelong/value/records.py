@@ -112,3 +112,20 @@ class AliveHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m}: {self.p_alive:.2f}"
+
+
+class RiskMark(models.Model):
+    """The at-risk agenda item of a customer, acted on: hidden until a day (value/risk.py).
+
+    Done (a touch was logged), snoozed and dismissed all hide the item until `hidden_until`;
+    the score itself is computed afresh every time, so nothing else is stored."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    hidden_until = models.DateField()
+    action = models.CharField(max_length=10)  # done, snooze, dismiss
+    acted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.action} until {self.hidden_until}"
