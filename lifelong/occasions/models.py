@@ -48,12 +48,19 @@ class Occasion(models.Model):
         default=False, help_text="Kept in sync from another record; edit it there."
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A copy of customer.value_rank, so that upcoming() reads its window in value order
+    # and stops at its limit instead of joining and sorting every occurrence. Written by
+    # save() (so by the signals), by sync_occasions, by Customer saves (signals.py) and by
+    # the value refresh (value.services._mirror_on_customers).
+    value_rank = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["month", "day", "id"]
         indexes = [
             # upcoming() asks for the few (month, day) pairs of its window.
             models.Index(fields=["month", "day", "kind", "customer"], name="occasion_month_day"),
+            # …best first: one seek per (value_rank, month, day) in value order.
+            models.Index(fields=["-value_rank", "month", "day"], name="occasion_rank_day"),
             models.Index(fields=["customer"], name="occasion_customer"),
         ]
         constraints = [
@@ -73,6 +80,14 @@ class Occasion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} --{self.month:02d}-{self.day:02d}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The customer's value rank as stored (an instance in hand may be stale).
+        ranks = Customer.objects.filter(pk=self.customer_id).values_list("value_rank", flat=True)
+        self.value_rank = next(iter(ranks), 0)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "value_rank"}
+        super().save(*args, **kwargs)
 
 
 class MarkStatus(models.TextChoices):

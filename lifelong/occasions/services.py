@@ -20,7 +20,18 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, DateField, Exists, F, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    DateField,
+    Exists,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from lifelong.accounts.models import Business, User
@@ -46,6 +57,8 @@ ANSWER_KINDS: dict[str, str] = {
     "wedding_anniversary": Kind.WEDDING_ANNIVERSARY,
 }
 RECURRING_KINDS = tuple(k for k in Kind.values if k != Kind.ONE_OFF)
+# Customer.value_rank's values, best first: deciles of projected value, 0 for none yet.
+RANKS = range(10, -1, -1)
 
 
 # ---------------------------------------------------------------- settings and time
@@ -219,21 +232,23 @@ def upcoming(
     """Occurrences of `customers`' occasions that need attention on any day from
     today to today+days: remind_from <= that day <= on. Excludes occurrences marked
     done or dismissed, and snoozed ones until their snooze ends (compare with today).
-    Ordered by customer.value_rank descending, then on, then occasion id; `limit` in SQL.
+    Ordered by customer.value_rank descending (as copied onto the occasion: see
+    mirror_value_rank), then on, then occasion id; `limit` in SQL.
     Archived customers are left out. `days` is at most max_days() (ValueError).
     """
     if not 0 <= days <= max_days():
         raise ValueError(f"days must be between 0 and {max_days()}")
-    where, whens = _window(today, days, prefix="occasions__")
-    # Start from the customers' own query, so whatever limits it (a rep's own customers)
-    # joins to the occasions rather than becoming an IN (subquery) over every customer.
+    where, whens = _window(today, days)
+    # Start from the occasions of the window and ask of each whether its customer is one
+    # of `customers` (starting from the customers walked the whole top decile of a large
+    # business before the limit could stop it). value_rank is the customer's, copied onto
+    # the occasion: with a limit, the window is read one rank at a time, best first, each
+    # rank a few seeks into occasion_rank_day, until the page is full.
+    theirs = customers.filter(archived_at__isnull=True, pk=OuterRef("customer_id"))
     rows = (
-        customers.filter(archived_at__isnull=True)
-        .filter(where)
-        .annotate(
-            occasion_id=F("occasions__id"),
-            on=Case(*whens, output_field=DateField()),
-        )
+        Occasion.objects.filter(where)
+        .filter(Exists(theirs))
+        .annotate(on=Case(*whens, output_field=DateField()))
     )
     hiding = Q(status__in=[MarkStatus.DONE, MarkStatus.DISMISSED]) | Q(
         status=MarkStatus.SNOOZED, snoozed_until__gt=today
@@ -241,14 +256,17 @@ def upcoming(
     last = today + dt.timedelta(days=days + max(lead_days(k) for k in Kind.values))
     # Marks are few; only ask the per-row question when one could hide something.
     if OccasionMark.objects.filter(hiding, on__gte=today, on__lte=last).exists():
-        hidden = OccasionMark.objects.filter(
-            hiding, occasion=OuterRef("occasion_id"), on=OuterRef("on")
-        )
+        hidden = OccasionMark.objects.filter(hiding, occasion=OuterRef("pk"), on=OuterRef("on"))
         rows = rows.filter(~Exists(hidden))
-    rows = rows.order_by("-value_rank", "on", "occasion_id").values_list("occasion_id", "on")
-    if limit is not None:
-        rows = rows[:limit]
-    found = list(rows)
+    rows = rows.order_by("-value_rank", "on", "id").values_list("id", "on")
+    if limit is None:
+        found = list(rows)
+    else:
+        found = []
+        for rank in RANKS:
+            if len(found) >= limit:
+                break
+            found += rows.filter(value_rank=rank)[: limit - len(found)]
     occasions = Occasion.objects.select_related("customer", "customer__owner", "relative").in_bulk(
         [pk for pk, _ in found]
     )
@@ -421,6 +439,16 @@ def sync_customer_since(customer_id: int) -> None:
 
 # ---------------------------------------------------------------- in bulk
 
+
+def mirror_value_rank(occasions: QuerySet[Occasion] | None = None) -> int:
+    """Copy each customer's value_rank onto their occasions (all, or `occasions`), where it
+    differs; returns how many changed. For writes that bypass Occasion.save and the
+    Customer signal: bulk inserts, the value refresh's UPDATE of every customer."""
+    rank = Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("value_rank")[:1])
+    occasions = Occasion.objects.all() if occasions is None else occasions
+    return occasions.exclude(value_rank=rank).update(value_rank=rank)
+
+
 _Key = tuple[int, str, int | None]  # (customer_id, kind, relative_id)
 _When = tuple[int, int, int | None]  # (month, day, year)
 
@@ -529,6 +557,7 @@ def sync_occasions(customers: QuerySet[Customer] | None = None, *, progress=None
             Occasion.objects.bulk_update(changed, ["month", "day", "year"], batch_size=500)
             for part in _chunks(gone, 900):
                 Occasion.objects.filter(pk__in=part).delete()
+            mirror_value_rank(_in_chunk(Occasion.objects, "customer_id", chunk))
         touched += len(new) + len(changed) + len(gone)
         if progress:
             progress(len(chunk))

@@ -13,6 +13,7 @@ from django.db.models.signals import post_delete, post_save
 
 from lifelong.customers.models import Customer, ProfileAnswer, Relative
 from lifelong.occasions import services
+from lifelong.occasions.models import Occasion
 
 
 def answer_saved(sender: type, instance: ProfileAnswer, raw: bool = False, **kwargs: Any) -> None:
@@ -33,6 +34,14 @@ def relative_saved(sender: type, instance: Relative, raw: bool = False, **kwargs
 def customer_saved(sender: type, instance: Customer, raw: bool = False, **kwargs: Any) -> None:
     if not raw:
         services.sync_customer_since(instance.pk)
+        # Occasion.value_rank copies the customer's (upcoming() reads it in that order);
+        # a save of other fields wrote no rank, and the instance's may be stale.
+        fields = kwargs.get("update_fields")
+        if fields is None or "value_rank" in fields:
+            rank = instance.value_rank
+            Occasion.objects.filter(customer_id=instance.pk).exclude(value_rank=rank).update(
+                value_rank=rank
+            )
 
 
 def purchase_changed(sender: type, instance: Any, raw: bool = False, **kwargs: Any) -> None:

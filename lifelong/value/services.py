@@ -413,12 +413,16 @@ def _write_snapshots(
 
 def _mirror_on_customers() -> None:
     """Copy each snapshot's tier and value rank onto its customer (blank and 0 for the
-    customers without one), then move everybody's next contact date to the new tiers."""
+    customers without one), the rank on to their occasions (the agenda reads them in value
+    order), then move everybody's next contact date to the new tiers."""
+    from lifelong.occasions.services import mirror_value_rank  # occasions sits beside us
+
     snapshot = ValueSnapshot.objects.filter(customer=OuterRef("pk"))
     Customer.objects.update(
         tier=Coalesce(Subquery(snapshot.values("tier")[:1]), Value("")),
         value_rank=Coalesce(Subquery(snapshot.values("value_rank")[:1]), Value(0)),
     )
+    mirror_value_rank()
     recompute_due()
 
 
