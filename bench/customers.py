@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import random
 import shlex
 import statistics
@@ -34,6 +33,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import machine as describe_machine  # bench/report.py
+from report import markers, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
@@ -103,14 +107,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Wrote {args.report}")
 
 
-def write_report(path: Path, text: str) -> None:
-    """Write the report, keeping the section bench/value.py keeps between its markers."""
-    old = path.read_text() if path.exists() else ""
-    start, end = "<!-- value-bench:start", "<!-- value-bench:end -->"
-    if start in old and end in old:
-        kept = old[old.index(start) : old.index(end) + len(end)]
-        text = text.rstrip("\n") + "\n\n" + kept + "\n"
-    path.write_text(text)
+def write_report(path: Path, section: str) -> None:
+    """Write this bench's section of the report (the first), leaving the others alone."""
+    write_section(path, "customers", section, first=True)
 
 
 def database_url(backend: str, base_url: str | None, size: int) -> str:
@@ -587,34 +586,7 @@ def print_plans(name: str, who: str, call: Callable[[], Any]) -> None:
 
 
 def machine() -> dict[str, str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "unknown"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.0f} GB"
-    except OSError:
-        pass
-    import sqlite3
-
-    import django
-
-    return {
-        "CPU": cpu,
-        "cores": str(os.cpu_count()),
-        "RAM": ram,
-        "OS": platform.platform(),
-        "Python": platform.python_version(),
-        "Django": django.get_version(),
-        "SQLite": sqlite3.sqlite_version,
-    }
+    return describe_machine()
 
 
 def report(results: list[dict[str, Any]], command: str, runs: int) -> str:
@@ -622,7 +594,9 @@ def report(results: list[dict[str, Any]], command: str, runs: int) -> str:
     postgres = next((r for r in results if r["backend"] == "PostgreSQL"), None)
     if postgres:
         info["PostgreSQL"] = postgres.get("server_version", "see the server")
+    start, end = markers("customers")
     lines = [
+        start,
         "# Benchmarks: the customer list, search and page",
         "",
         "The target (from the issue): the customer list and search answer in under",
@@ -680,8 +654,8 @@ def report(results: list[dict[str, Any]], command: str, runs: int) -> str:
             ]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
         lines.append("")
-    lines += verdict(results) + FINDINGS
-    return "\n".join(lines)
+    lines += [*verdict(results), *FINDINGS, end]
+    return "\n".join(lines) + "\n"
 
 
 def verdict(results: list[dict[str, Any]]) -> list[str]:

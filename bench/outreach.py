@@ -26,7 +26,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import shlex
 import socket
 import subprocess
@@ -298,27 +297,9 @@ def time_sending(count: int, *, batch: int, owner: Any, connections: int = 0) ->
 
 
 def machine() -> dict[str, str]:
-    import sqlite3
+    from report import machine as describe  # bench/report.py
 
-    import django
-
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "CPU": cpu,
-        "cores": str(os.cpu_count()),
-        "OS": platform.platform(),
-        "Python": platform.python_version(),
-        "Django": django.get_version(),
-        "SQLite": sqlite3.sqlite_version,
-        "aiosmtpd": _version("aiosmtpd"),
-    }
+    return {**describe(), "aiosmtpd": _version("aiosmtpd")}
 
 
 def _version(name: str) -> str:
@@ -408,14 +389,9 @@ FINDINGS = [
 
 def write_report(path: Path, section: str) -> None:
     """Replace the text between the outreach-bench markers, or append it."""
-    text = path.read_text() if path.exists() else ""
-    if START_MARK in text and END_MARK in text:
-        before = text[: text.index(START_MARK)]
-        after = text[text.index(END_MARK) + len(END_MARK) :].lstrip("\n")
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    from report import write_section  # bench/report.py
+
+    write_section(path, "outreach", section)
 
 
 if __name__ == "__main__":

@@ -63,13 +63,27 @@ def test_the_report_replaces_only_its_own_section(tmp_path):
     assert "| Pareto/NBD |" in text and "### 2,000 customers" in text
 
 
-def test_the_customer_benchmark_keeps_the_value_section(tmp_path):
+def test_each_benchmark_writes_only_its_own_section(tmp_path):
+    import agenda as agenda_bench  # bench/agenda.py
     import customers as customers_bench  # bench/customers.py
+    import report  # bench/report.py
+
+    def section(name: str, body: str) -> str:
+        start, end = report.markers(name)
+        return f"{start}\n{body}\n{end}\n"
 
     path = tmp_path / "benchmarks.md"
-    section = (
-        f"{value_bench.START_MARK}\n## Customer value models\n\nfigures\n{value_bench.END_MARK}"
-    )
-    path.write_text(f"# Old customer figures\n\n{section}\n")
-    customers_bench.write_report(path, "# New customer figures\n")
-    assert path.read_text() == f"# New customer figures\n\n{section}\n"
+    value = section("value", "## Customer value models\n\nfigures")
+    agenda = section("agenda", "## The agenda\n\nfigures")
+    outreach = section("outreach", "## Outreach\n\nfigures")
+    path.write_text(f"{value}\n{outreach}\n{agenda}")
+    customers_bench.write_report(path, section("customers", "# New customer figures"))
+    new = section("customers", "# New customer figures")
+    assert path.read_text() == f"{new}\n{value}\n{outreach}\n{agenda}"
+    customers_bench.write_report(path, section("customers", "# Newer"))
+    newer = section("customers", "# Newer")
+    assert path.read_text() == f"{newer}\n{value}\n{outreach}\n{agenda}"
+    report.write_section(path, "outreach", section("outreach", "## Outreach again"))
+    again = section("outreach", "## Outreach again")
+    assert path.read_text() == f"{newer}\n{value}\n{again}\n{agenda}"
+    assert agenda_bench.START_MARK in path.read_text()

@@ -459,7 +459,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def machine() -> dict[str, str]:
     import scipy
-    from customers import machine as base  # bench/customers.py
+    from report import machine as base  # bench/report.py
 
     info = base()
     info.pop("SQLite", None)
@@ -1049,15 +1049,9 @@ FINDINGS = [
 
 def write_report(path: Path, saved: dict[str, Any]) -> None:
     """Replace the text between the value-bench markers (or append it) in path."""
-    section = report_section(saved)
-    text = path.read_text() if path.exists() else ""
-    if START_MARK in text and END_MARK in text:
-        before = text[: text.index(START_MARK)]
-        after = text[text.index(END_MARK) + len(END_MARK) :].lstrip("\n")
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    from report import write_section  # bench/report.py
+
+    write_section(path, "value", report_section(saved))
 
 
 if __name__ == "__main__":
