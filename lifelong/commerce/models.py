@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -94,3 +95,27 @@ class PurchaseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.product_version}"
+
+
+class UpgradeOffer(models.Model):
+    """A special price on `version` for the customers whose latest purchase of its product
+    is an older version (commerce/upgrades.py), sent as the messages of `program`."""
+
+    version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE, related_name="offers")
+    price = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    expires_on = models.DateField(help_text="The last day the offer holds.")
+    program = models.ForeignKey(
+        "outreach.Program", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.price} until {self.expires_on}"
