@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lifelong.commerce import views
+from lifelong.commerce import upgrade_views, views
 
 app_name = "commerce"
 urlpatterns = [
@@ -16,6 +16,11 @@ urlpatterns = [
         "products/<int:product_id>/versions/<int:version_id>/edit/",
         views.version_edit,
         name="product_version_edit",
+    ),
+    path(
+        "products/<int:product_id>/versions/<int:version_id>/upgrade/",
+        upgrade_views.upgrade,
+        name="product_version_upgrade",
     ),
     path("customers/<int:customer_id>/purchases/", views.history, name="history"),
     path("customers/<int:customer_id>/purchases/new/", views.record, name="record"),

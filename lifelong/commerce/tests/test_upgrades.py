@@ -148,3 +148,40 @@ def test_a_purchase_before_the_offer_is_not_an_acceptance(owner, versions):
     )
     buy(ada, versions["3.0"], offer.created_at - dt.timedelta(minutes=1))
     assert upgrades.offer_results(offer).accepted == 0
+
+
+def _url(version: ProductVersion) -> str:
+    from django.urls import reverse
+
+    return reverse("commerce:product_version_upgrade", args=[version.product_id, version.pk])
+
+
+def test_the_upgrade_page_and_preparing_an_offer(owner_client, owner, versions):
+    ada = person(owner, "Ada", email_consent=True)
+    buy(ada, versions["2.0"], timezone.now() - dt.timedelta(days=30))
+    from django.urls import reverse
+
+    catalogue = owner_client.get(reverse("commerce:products")).text
+    assert _url(versions["3.0"]) in catalogue
+    assert _url(versions["1.0"]) not in catalogue
+    page = owner_client.get(_url(versions["3.0"]))
+    assert "1 customer on an older version" in page.text
+    assert "Ada Test" in page.text
+    expires = (timezone.localdate() + dt.timedelta(days=20)).isoformat()
+    response = owner_client.post(_url(versions["3.0"]), {"price": "49", "expires_on": expires})
+    offer = versions["3.0"].offers.get()
+    assert response.url == reverse("outreach:program", args=[offer.program_id])
+    assert "Offered" in owner_client.get(_url(versions["3.0"])).text
+
+
+def test_a_rep_sees_their_own_candidates_and_cannot_prepare(rep_client, rep, owner, versions):
+    mine = person(rep, "Ada", email_consent=True)
+    buy(mine, versions["1.0"], timezone.now() - dt.timedelta(days=30))
+    theirs = person(owner, "Zed", email_consent=True)
+    buy(theirs, versions["1.0"], timezone.now() - dt.timedelta(days=30))
+    page = rep_client.get(_url(versions["3.0"]))
+    assert "Ada Test" in page.text and "Zed Test" not in page.text
+    assert "Prepare an upgrade offer" not in page.text
+    expires = (timezone.localdate() + dt.timedelta(days=20)).isoformat()
+    response = rep_client.post(_url(versions["3.0"]), {"price": "49", "expires_on": expires})
+    assert response.status_code == 403
