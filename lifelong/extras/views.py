@@ -1,0 +1,106 @@
+"""The extras page (the list, the rules, the log, the report), giving an extra from a
+customer's page, and that page's panel."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from lifelong.customers.access import customers_visible_to, get_customer_for_user
+from lifelong.customers.models import Customer
+from lifelong.extras import services
+from lifelong.extras.forms import ExtraForm, GiveForm, RuleForm
+from lifelong.extras.models import Extra, ExtraRule
+
+
+def extras_panel_context(request: HttpRequest, customer: Customer) -> dict:
+    return {
+        "extras_given": list(
+            customer.extras_given.select_related("extra", "given_by").order_by("-given_at")[:10]
+        ),
+        "give_form": GiveForm(),
+    }
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    visible = customers_visible_to(request.user)
+    log = services.given_to(visible).select_related("extra", "customer", "given_by")
+    context = {
+        "extras": Extra.objects.all(),
+        "rules": ExtraRule.objects.select_related("extra"),
+        "log": Paginator(log, 25).get_page(request.GET.get("page")),
+        "report": services.report(visible),
+        "can_edit": request.user.sees_all_customers,
+        "extra_form": ExtraForm(),
+        "rule_form": RuleForm(),
+        "window_days": services.extras_settings()["window_days"],
+    }
+    return render(request, "extras/index.html", context)
+
+
+def _editor(request: HttpRequest) -> None:
+    if not request.user.sees_all_customers:
+        raise PermissionDenied("Only an owner or a manager can change the extras.")
+
+
+@login_required
+@require_POST
+def add_extra(request: HttpRequest) -> HttpResponse:
+    _editor(request)
+    form = ExtraForm(request.POST)
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"Added {form.instance.name}.")
+    else:
+        messages.error(request, "The extra was not saved: " + form.errors.as_text())
+    return redirect("extras:index")
+
+
+@login_required
+@require_POST
+def add_rule(request: HttpRequest) -> HttpResponse:
+    _editor(request)
+    form = RuleForm(request.POST)
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"Added the rule {form.instance.name}.")
+    else:
+        messages.error(request, "The rule was not saved: " + form.errors.as_text())
+    return redirect("extras:index")
+
+
+@login_required
+@require_POST
+def toggle(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Switch an extra or a rule on or off."""
+    _editor(request)
+    model = {"extra": Extra, "rule": ExtraRule}.get(kind)
+    obj = model.objects.filter(pk=pk).first() if model else None
+    if obj is None:
+        from django.http import Http404
+
+        raise Http404
+    obj.active = not obj.active
+    obj.save(update_fields=["active"])
+    return redirect("extras:index")
+
+
+@login_required
+@require_POST
+def give(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = get_customer_for_user(request.user, customer_id)
+    form = GiveForm(request.POST)
+    if form.is_valid():
+        extra = form.cleaned_data["extra"]
+        services.give(customer, extra, by=request.user, note=form.cleaned_data["note"])
+        messages.success(request, f"Gave {customer.display_name} {extra.name.lower()}.")
+    else:
+        messages.error(request, "Choose an extra to give.")
+    return redirect(reverse("customers:detail", args=[customer.pk]) + "#extras")
