@@ -22,6 +22,7 @@ from lifelong.agenda.api import router as agenda_router
 from lifelong.commerce.api import router as commerce_router
 from lifelong.cursors import BadCursor
 from lifelong.customers.api import router as customers_router
+from lifelong.events.api import router as events_router
 from lifelong.extras.api import router as extras_router
 from lifelong.occasions.api import router as occasions_router
 from lifelong.outreach.api import router as outreach_router
@@ -108,6 +109,7 @@ api.add_router("", outreach_router)
 api.add_router("", referrals_router)
 api.add_router("", surveys_router)
 api.add_router("", promises_router)
+api.add_router("", events_router)
 api.add_router("", extras_router)
 
 
