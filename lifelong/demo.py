@@ -51,6 +51,8 @@ from lifelong.customers.models import (
 )
 from lifelong.customers.partial_dates import PartialDate
 from lifelong.customers.services import normalise_phone, parse_answer, search_terms
+from lifelong.events.demo import add_demo_events
+from lifelong.extras.demo import add_demo_extras
 from lifelong.occasions.services import sync_occasions
 from lifelong.outreach.models import Program, Template
 from lifelong.outreach.programs import save_program
@@ -893,6 +895,8 @@ def generate(
     add_demo_referrals(created, rng, today)
     add_demo_promises(created, rng, today)
     add_demo_surveys(created, rng, today)
+    add_demo_extras(created, rng, today)
+    add_demo_events(created, rng, today)
     user = next((u for u in users if u.username == DEMO_USERNAME), None)
     return DemoResult(
         customers=len(created),
