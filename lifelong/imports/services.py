@@ -17,11 +17,14 @@ the ImportBatch for undo.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import phonenumbers
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from lifelong.accounts.models import User
@@ -39,13 +42,13 @@ from lifelong.customers.models import (
 )
 from lifelong.customers.services import (
     ContactPoint,
+    fold,
     normalise_email,
-    normalise_phone,
     normalise_tag,
     save_customer,
-    search_terms,
     set_answer,
 )
+from lifelong.imports.bulk import insert_rows, new_ids
 from lifelong.imports.dates import parse_date
 from lifelong.imports.mapping import (
     ON_DUPLICATE,
@@ -60,6 +63,9 @@ from lifelong.tabular import Rejection, runs_on
 
 BATCH = 2000
 KEEP_REJECTIONS = 1000
+# Occasions and keep-in-touch dates of new customers are brought up to date for this
+# many at a time (and at the end), over their id ranges: a few set-based queries each.
+DERIVE_EVERY = 50_000
 ANSWER_KEYS = ("birthday", "wedding_anniversary")
 _LIMITS = {name: Customer._meta.get_field(name).max_length for name in TEXT_FIELDS}
 _TRUE = {"true", "yes", "y", "1", "x", "ja", "opted in", "subscribed"}
@@ -85,6 +91,9 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     batch: ImportBatch | None = None
+    # Seconds spent: "read" (reading and checking rows), "duplicates" (looking them up),
+    # "insert", "search_terms", "occasions", "cadence"; for benchmarks.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def exit_status(self) -> int:
@@ -109,6 +118,7 @@ class _Row:
     tags: list[str]
     answers: dict[str, str]  # question key -> canonical PartialDate text
     owner: User | None  # from the owner column
+    nationals: list[str] = field(default_factory=list)  # each phone's national number
 
 
 # ---------------------------------------------------------------- the import
@@ -164,7 +174,18 @@ class _Import:
         self.questions = dict(
             ProfileQuestion.objects.filter(key__in=ANSWER_KEYS).values_list("key", "pk")
         )
+        self.region = settings.DEFAULT_PHONE_REGION
+        self.dates: dict[str, str | ValueError] = {}  # cell -> ISO PartialDate, or why not
+        self.words: dict[str, tuple[str, ...]] = {}  # name or company -> its search words
+        self.timings = dict.fromkeys(
+            ("read", "duplicates", "insert", "search_terms", "occasions", "cadence"), 0.0
+        )
+        self.report.timings = self.timings
+        self.derive: list[list[int]] = []  # id ranges of new customers, occasions to do
+        self.derive_count = 0
+        self.derive_answers = False
         self._plan_columns()
+        self._plan_insert()
 
     def _owner(self, owner: User | None) -> User:
         if owner is None and self.mapping.owner:
@@ -188,6 +209,11 @@ class _Import:
                 continue
             label = self.mapping.labels.get(column)
             self.plan.append((target, index[column], index.get(label) if label else None))
+        # The same, with each target's kind and fixed label worked out once.
+        self.steps = [
+            (target, target.split(":")[0], target.split(":")[1] if ":" in target else "", i, li)
+            for target, i, li in self.plan
+        ]
         unmapped = self.mapping.unmapped(self.table.columns)
         if unmapped:
             names = ", ".join(repr(c) for c in unmapped)
@@ -206,6 +232,7 @@ class _Import:
                 encoding=self.table.encoding,
                 on_duplicate=self.on_duplicate,
             )
+        started = time.perf_counter()
         batch: list[_Row] = []
         pending: list[Rejection] = []
         done = 0
@@ -223,10 +250,13 @@ class _Import:
                 progress(self.report.rows - done)
                 done = self.report.rows
         self._write(batch, pending)
+        self._derive()
         if progress and self.report.rows > done:
             progress(self.report.rows - done)
         if self.report.batch is not None:
             self._finish(self.report.batch)
+        spent = sum(v for k, v in self.timings.items() if k != "read")
+        self.timings["read"] = time.perf_counter() - started - spent
         return self.report
 
     def _finish(self, batch: ImportBatch) -> None:
@@ -255,15 +285,14 @@ class _Import:
         notes: list[str] = []
         full_name = ""
         owner = None
+        nationals: dict[str, str] = {}
         cells = row.cells
-        for target, i, label_i in self.plan:
+        for target, kind, fixed, i, label_i in self.steps:
             value = cells[i].strip()
             if not value:
                 continue
             label = cells[label_i].strip() if label_i is not None else ""
-            kind = target.split(":")[0]
             if kind in ("email", "phone"):
-                fixed = target.split(":")[1] if ":" in target else ""
                 # Several in one cell: Google joins them with " ::: ", Lifelong with "; ".
                 for part in value.replace(":::", ";").split(";"):
                     if not part.strip():
@@ -273,7 +302,9 @@ class _Import:
                         if kind == "email":
                             emails.append(ContactPoint(normalise_email(part), point_label))
                         else:
-                            phones.append(ContactPoint(normalise_phone(part), point_label))
+                            number, national = self._phone(part)
+                            phones.append(ContactPoint(number, point_label))
+                            nationals[number] = national
                     except ValidationError as e:
                         problems.extend(e.messages)
             elif target == "notes":
@@ -289,10 +320,18 @@ class _Import:
                     if "anniversary" not in label.lower():
                         continue
                     key = "wedding_anniversary"
-                try:
-                    answers[key] = parse_date(value, self.date_order).isoformat()
-                except ValueError as e:
-                    problems.append(f"{key.replace('_', ' ')}: {e}")
+                when = self.dates.get(value)
+                if when is None:
+                    try:
+                        when = parse_date(value, self.date_order).isoformat()
+                    except ValueError as e:
+                        when = e
+                    if len(self.dates) < 100_000:
+                        self.dates[value] = when
+                if isinstance(when, ValueError):
+                    problems.append(f"{key.replace('_', ' ')}: {when}")
+                else:
+                    answers[key] = when
             elif target == "full_name":
                 full_name = " ".join(value.split())
             elif target == "status":
@@ -360,7 +399,22 @@ class _Import:
                 self.seen_emails[point.value] = row.line
         if external_id:
             self.seen_ids[external_id] = row.line  # type: ignore[index]
-        return _Row(row.line, fields, emails, phones, list(dict.fromkeys(tags)), answers, owner)
+        return _Row(
+            row.line, fields, emails, phones, list(dict.fromkeys(tags)), answers, owner,
+            [nationals[p.value] for p in phones],
+        )  # fmt: skip
+
+    def _phone(self, raw: str) -> tuple[str, str]:
+        """normalise_phone's E.164 form of `raw`, and its national number (which the
+        search terms hold too), from one parse; ValidationError as normalise_phone's."""
+        try:
+            number = phonenumbers.parse(raw, self.region)
+        except phonenumbers.NumberParseException:
+            raise ValidationError(f"{raw.strip()!r} is not a phone number") from None
+        if not phonenumbers.is_valid_number(number):
+            raise ValidationError(f"{raw.strip()!r} is not a valid phone number")
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return e164, str(number.national_number)
 
     def _user(self, username: str) -> User | None:
         if username not in self.users:
@@ -420,7 +474,9 @@ class _Import:
         rejected = list(pending)
         creates: list[_Row] = []
         updates: list[tuple[_Row, int]] = []
+        started = time.perf_counter()
         matches = self._matches(rows) if rows else {}
+        self.timings["duplicates"] += time.perf_counter() - started
         for row in rows:
             match = matches.get(row.line)
             if isinstance(match, str) and (self.on_duplicate != "create" or "external id" in match):
@@ -472,11 +528,31 @@ class _Import:
         assert batch is not None
         batch.add_created(ids)
         ImportBatch.objects.filter(pk=batch.pk).update(created=batch.created)
-        # The inserts sent no signals: occasions and keep-in-touch dates, in bulk.
-        new = Customer.objects.filter(pk__gte=min(ids), pk__lte=max(ids))
-        if any(row.answers for row in rows):
-            sync_occasions(new)
-        recompute_due(new)
+        # The inserts sent no signals: occasions and keep-in-touch dates follow in bulk,
+        # over id ranges, every DERIVE_EVERY new customers and at the end.
+        for pk in ids:  # ascending
+            if self.derive and self.derive[-1][1] == pk - 1:
+                self.derive[-1][1] = pk
+            else:
+                self.derive.append([pk, pk])
+        self.derive_count += len(ids)
+        self.derive_answers = self.derive_answers or any(row.answers for row in rows)
+        if self.derive_count >= DERIVE_EVERY:
+            self._derive()
+
+    def _derive(self) -> None:
+        """Occasions (from the birthdays and anniversaries imported) and keep-in-touch
+        dates of the customers created since the last time."""
+        for first, last in self.derive:
+            new = Customer.objects.filter(pk__gte=first, pk__lte=last)
+            started = time.perf_counter()
+            if self.derive_answers:
+                sync_occasions(new)
+            middle = time.perf_counter()
+            recompute_due(new)
+            self.timings["occasions"] += middle - started
+            self.timings["cadence"] += time.perf_counter() - middle
+        self.derive, self.derive_count, self.derive_answers = [], 0, False
 
     def _tag_ids(self, names: Iterable[str]) -> dict[str, int]:
         missing = {n for n in names if n not in self.tags}
@@ -485,52 +561,110 @@ class _Import:
             self.tags.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
         return self.tags
 
+    def _plan_insert(self) -> None:
+        """The columns of a customer row and the value each has unless the row sets it,
+        in the database's form, worked out once for every row."""
+        adapt = connection.ops.adapt_datetimefield_value
+        self.now_db = adapt(self.now)
+        self.columns: list[str] = []
+        base: list[object] = []
+        for f in Customer._meta.concrete_fields:
+            if f.primary_key or (f.db_default is not models.NOT_PROVIDED and not f.has_default()):
+                continue
+            self.columns.append(f.column)
+            if f.name in ("created_at", "updated_at"):
+                base.append(self.now_db)
+            else:
+                base.append(f.get_db_prep_save(f.get_default(), connection))
+        self.columns.insert(0, "id")
+        self.base = [None, *base]
+        self.at = {name: self.columns.index(name) for name in self.columns}
+        for f in Customer._meta.concrete_fields:  # a field by its name (owner: owner_id)
+            self.at.setdefault(f.name, self.at.get(f.column, -1))
+        self.consent_source = f"imported from {self.table.file_name or 'a file'}"[:200]
+
     def _insert(self, rows: list[_Row]) -> list[int]:
-        """Insert `rows` as new customers with everything they own; their ids."""
-        now = self.now
-        customers = []
-        for row in rows:
-            c = Customer(
-                **row.fields, owner=row.owner or self.owner, created_at=now, updated_at=now
-            )  # type: ignore[misc]
-            c.external_id = c.external_id or None
-            if c.email_consent:
-                c.email_consent_at = now
-                c.email_consent_source = f"imported from {self.table.file_name or 'a file'}"[:200]
-            c.sort_name = c.compute_sort_name()
-            customers.append(c)
-        Customer.objects.bulk_create(customers, batch_size=500)
-        emails, phones, terms, answers, tagged = [], [], [], [], []
+        """Insert `rows` as new customers with everything they own; their ids.
+
+        Plain tuples by executemany (SQLite) or COPY (PostgreSQL): no model instances.
+        """
+        started = time.perf_counter()
+        ids = new_ids(Customer, len(rows))
+        at, base, owner_pk = self.at, self.base, self.owner.pk
+        i_id, i_owner, i_sort = at["id"], at["owner_id"], at["sort_name"]
+        i_external, i_consent_at, i_source = (
+            at["external_id"], at["email_consent_at"], at["email_consent_source"]
+        )  # fmt: skip
+        now, by = self.now_db, self.by.pk
+        questions = self.questions
         tag_ids = self._tag_ids({t for row in rows for t in row.tags})
-        through = Customer.tags.through
-        for c, row in zip(customers, rows, strict=True):
-            emails += [
-                CustomerEmail(customer_id=c.pk, address=p.value, label=p.label, position=i)
-                for i, p in enumerate(row.emails)
-            ]
-            phones += [
-                CustomerPhone(customer_id=c.pk, number=p.value, label=p.label, position=i)
-                for i, p in enumerate(row.phones)
-            ]
-            for term in sorted(
-                search_terms(c, (p.value for p in row.emails), (p.value for p in row.phones))
-            ):
-                terms.append(SearchTerm(customer_id=c.pk, term=term))
+        customers, emails, phones, answers, tagged = [], [], [], [], []
+        for pk, row in zip(ids, rows, strict=True):
+            values = base.copy()
+            fields = row.fields
+            for name, value in fields.items():
+                values[at[name]] = value
+            values[i_id] = pk
+            values[i_owner] = row.owner.pk if row.owner is not None else owner_pk
+            values[i_sort] = (
+                f"{fields.get('last_name', '')} {fields.get('first_name', '')}".strip().lower()
+                or str(fields.get("company", "")).lower()
+            )
+            if not fields.get("external_id"):
+                values[i_external] = None
+            if fields.get("email_consent"):
+                values[i_consent_at], values[i_source] = now, self.consent_source
+            customers.append(tuple(values))
+            for position, p in enumerate(row.emails):
+                emails.append((pk, p.value, p.label, position))
+            for position, p in enumerate(row.phones):
+                phones.append((pk, p.value, p.label, position))
             for key, value in row.answers.items():
-                if key in self.questions:
-                    answers.append(
-                        ProfileAnswer(
-                            customer_id=c.pk, question_id=self.questions[key], value=value,
-                            updated_at=now, updated_by=self.by,
-                        )
-                    )  # fmt: skip
-            tagged += [through(customer_id=c.pk, tag_id=tag_ids[t]) for t in row.tags]
-        CustomerEmail.objects.bulk_create(emails, batch_size=1000)
-        CustomerPhone.objects.bulk_create(phones, batch_size=1000)
-        SearchTerm.objects.bulk_create(terms, batch_size=2000)
-        ProfileAnswer.objects.bulk_create(answers, batch_size=1000)
-        through.objects.bulk_create(tagged, batch_size=2000)
-        return [c.pk for c in customers]
+                if key in questions:
+                    answers.append((pk, questions[key], value, now, by))
+            for t in row.tags:
+                tagged.append((pk, tag_ids[t]))
+        insert_rows(Customer, self.columns, customers)
+        insert_rows(CustomerEmail, ["customer_id", "address", "label", "position"], emails)
+        insert_rows(CustomerPhone, ["customer_id", "number", "label", "position"], phones)
+        insert_rows(
+            ProfileAnswer,
+            ["customer_id", "question_id", "value", "updated_at", "updated_by_id"],
+            answers,
+        )
+        insert_rows(Customer.tags.through, ["customer_id", "tag_id"], tagged)
+        middle = time.perf_counter()
+        insert_rows(SearchTerm, ["customer_id", "term"], self._terms(ids, rows))
+        self.timings["insert"] += middle - started
+        self.timings["search_terms"] += time.perf_counter() - middle
+        return ids
+
+    def _terms(self, ids: list[int], rows: list[_Row]) -> list[tuple[int, str]]:
+        """(customer id, term) for every search term of `rows`: what search_terms()
+        gives, with each name and company folded once per import, not once per row."""
+        words = self.words
+        out: list[tuple[int, str]] = []
+        for pk, row in zip(ids, rows, strict=True):
+            terms: set[str] = set()
+            fields = row.fields
+            for name in ("first_name", "last_name", "nickname", "company"):
+                value = fields.get(name)
+                if not value:
+                    continue
+                found = words.get(value)  # type: ignore[call-overload]
+                if found is None:
+                    found = tuple(w for w in fold(value).split() if w)  # type: ignore[arg-type]
+                    if len(words) > 200_000:
+                        words.clear()
+                    words[value] = found  # type: ignore[index]
+                terms.update(found)
+            for p in row.emails:
+                terms.add(p.value.lower())
+            for p, national in zip(row.phones, row.nationals, strict=True):
+                terms.add(p.value.lstrip("+"))
+                terms.add(national)
+            out += [(pk, t) for t in {t[:254] for t in terms}]
+        return out
 
     def _update(self, row: _Row, pk: int, rejected: list[Rejection]) -> None:
         """Fill or overwrite the row's non-empty fields of customer `pk`, add its emails,
