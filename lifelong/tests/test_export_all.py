@@ -174,6 +174,18 @@ def populate() -> None:
         comment="Tack!",
         touch=touch,
     )
+    # At risk and extras (issue 8): the demo's bulk purchases make no suggestion.
+    from lifelong.extras.models import ExtraRule, ExtraSuggestion
+    from lifelong.value.records import RiskMark
+
+    RiskMark.objects.create(customer=customer, hidden_until=TODAY, action="snooze")
+    order = Purchase.objects.order_by("pk").first()
+    ExtraSuggestion.objects.create(
+        customer_id=order.customer_id,
+        rule=ExtraRule.objects.order_by("pk").first(),
+        purchase=order,
+        multiple=2.5,
+    )
 
 
 # ----------------------------------------------------------------- completeness

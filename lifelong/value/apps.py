@@ -19,7 +19,16 @@ class ValueConfig(AppConfig):
 
     def ready(self) -> None:
         from lifelong.customers.panels import Panel, register
+        from lifelong.value.records import RiskMark
         from lifelong.value.views import value_panel_context
 
         # First in the main column: who this customer is worth comes before what they did.
         register(Panel("value", "value/_panel.html", value_panel_context, "main", order=5))
+
+        from lifelong.customers.duplicates import register_merge_handler
+
+        # The at-risk agenda mark is one per customer: keep's stands, other's goes.
+        register_merge_handler(
+            "value.RiskMark.customer",
+            lambda m: RiskMark.objects.filter(customer=m.other).delete(),
+        )
