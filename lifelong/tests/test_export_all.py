@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from lifelong import demo, portability
 from lifelong.accounts.models import Business, Role, User
 from lifelong.accounts.services import create_token
-from lifelong.commerce.models import Purchase, PurchaseLine
+from lifelong.commerce.models import ProductVersion, Purchase, PurchaseLine, UpgradeOffer
 from lifelong.customers.models import (
     Customer,
     CustomerEmail,
@@ -173,6 +173,10 @@ def populate() -> None:
         answers=[{"question": "Why?", "answer": "Snabbt och vänligt"}],
         comment="Tack!",
         touch=touch,
+    )
+    version = ProductVersion.objects.order_by("pk").first()
+    UpgradeOffer.objects.create(
+        version=version, price="99.50", expires_on=TODAY, program=program, created_by=user
     )
     # At risk and extras (issue 8): the demo's bulk purchases make no suggestion.
     from lifelong.extras.models import ExtraRule, ExtraSuggestion
