@@ -756,6 +756,9 @@ class Worker:
             validate_email(address)
         except ValidationError:
             return MessageStatus.FAILED, f"{address!r} is not a valid email address."
+        if not address.isascii():
+            # smtplib would raise mid-batch; SMTPUTF8 is not supported yet, so say so.
+            return MessageStatus.FAILED, f"{address!r} has non-ASCII characters (SMTPUTF8)."
         if compliance.address_hash(address) in suppressed:
             return MessageStatus.SKIPPED, "The address is on the suppression list."
         if message.program.purpose == Purpose.MARKETING and not message.customer.email_consent:

@@ -161,6 +161,14 @@ def test_no_or_a_bad_address_fails_at_once(smtp_server, business, rep):
     assert smtp_server.received == []
 
 
+def test_a_non_ascii_address_fails_with_a_reason_and_the_rest_go(smtp_server, business, rep):
+    a, b = make_customers(rep, 2)
+    enqueue(make_program(), [outgoing(a, to_address="anna@bergö.se"), outgoing(b)], "x")
+    tally = run_worker()
+    assert (tally.failed, tally.sent) == (1, 1)
+    assert "SMTPUTF8" in Message.objects.get(customer=a).last_error
+
+
 def test_suppressed_and_unconsented_marketing_is_skipped_greetings_still_go(
     smtp_server, business, rep
 ):
