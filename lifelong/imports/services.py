@@ -28,6 +28,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from lifelong.accounts.models import User
+from lifelong.bulk import insert_rows, new_ids
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.cadence import recompute_due
 from lifelong.customers.models import (
@@ -48,7 +49,6 @@ from lifelong.customers.services import (
     save_customer,
     set_answer,
 )
-from lifelong.imports.bulk import insert_rows, new_ids
 from lifelong.imports.dates import parse_date
 from lifelong.imports.mapping import (
     ON_DUPLICATE,

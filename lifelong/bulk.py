@@ -1,8 +1,9 @@
-"""Raw bulk writes for the customer importer: fresh ids and INSERTs of plain tuples.
+"""Raw bulk writes for the importers: fresh ids and INSERTs of plain tuples.
 
-The same approach as the purchase importer (lifelong/commerce/importer.py `_new_ids` and
-`_insert`): no model instances and no per-field preparation, executemany on SQLite and
-COPY on PostgreSQL, many times faster than bulk_create for hundreds of thousands of rows.
+Used by the purchase importer (lifelong/commerce/importer.py) and the customer importer
+(lifelong/imports/services.py): no model instances, no per-field preparation, executemany
+on SQLite and COPY on PostgreSQL, many times faster than bulk_create for hundreds of
+thousands of rows.
 Values must already be in the database's form (connection.ops.adapt_* for datetimes).
 """
 
