@@ -21,6 +21,7 @@ from django.utils import timezone
 from lifelong.accounts.models import Business
 from lifelong.outreach import programs
 from lifelong.outreach.models import JobRun
+from lifelong.value.risk import refresh_risk
 from lifelong.value.services import refresh_values
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,9 @@ def claim(job: str, day: dt.date) -> JobRun | None:
 
 
 def nightly(now: dt.datetime | None = None, *, say: Callable[[str], None] = log.info) -> bool:
-    """Refresh every customer's value once per local day after the nightly hour; True
-    when this call did it."""
+    """Refresh every customer's value, then the stored at-risk scores (value.risk, which
+    reads the fresh snapshots), once per local day after the nightly hour; True when this
+    call did it."""
     now = now or timezone.now()
     business = Business.get()
     local = now.astimezone(business.tzinfo)
@@ -54,8 +56,12 @@ def nightly(now: dt.datetime | None = None, *, say: Callable[[str], None] = log.
     if run is None:
         return False
     result = refresh_values(now, progress=say)
+    risk = refresh_risk(local.date())
     run.finished_at = timezone.now()
-    run.note = f"Values refreshed for {result.customers:,} customers in {result.seconds:.1f} s."
+    run.note = (
+        f"Values refreshed for {result.customers:,} customers in {result.seconds:.1f} s; "
+        f"{risk.customers:,} customers at risk, scored in {risk.seconds:.1f} s."
+    )
     run.save(update_fields=["finished_at", "note"])
     say(run.note)
     return True

@@ -6,8 +6,12 @@ LIFELONG_RISK["agenda_min_score"], with every reason and the action proposed:
 
 Ranked like every agenda item, value decile first, then the risk score within it. Done
 logs the touch (the check-in) and hides the item for LIFELONG_RISK["done_quiet_days"];
-snooze hides it for the days chosen; dismiss for "dismiss_days". The score is computed
-afresh each time, so a customer comes back only if they are still at risk then.
+snooze hides it for the days chosen; dismiss for "dismiss_days". The scores are those
+stored by the last risk refresh (risk.refresh_risk, nightly): the source reads the first
+`limit` rows by rank, a constant number of queries however many customers are at risk.
+A customer touched since that refresh drops out until the next one (the touch may have
+answered the reasons); otherwise the item is at most a day old. A customer comes back
+after a mark expires only if the refresh then still finds them at risk.
 """
 
 from __future__ import annotations
@@ -15,19 +19,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for
+from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers
 from lifelong.customers.models import Customer
 from lifelong.touches.models import Channel
 from lifelong.touches.services import log_touch
 from lifelong.value import risk
-from lifelong.value.records import RiskMark
-
-
-def _rank(r: risk._Scored) -> float:
-    # The agenda's score: the value decile, then (within it) the risk score; below 1.
-    return round(r.value_rank + 0.999 * r.score, 4)
+from lifelong.value.records import RiskMark, RiskScore
 
 
 def at_risk_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bool) -> list[Item]:
@@ -35,13 +34,21 @@ def at_risk_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bo
     if exact:
         return []
     cfg = risk.risk_settings()
-    hidden = RiskMark.objects.filter(customer=OuterRef("pk"), hidden_until__gt=day.today)
-    scored = risk.assess(
-        customers.exclude(Exists(hidden)), day.today, min_score=cfg["agenda_min_score"]
+    hidden = RiskMark.objects.filter(customer=OuterRef("customer"), hidden_until__gt=day.today)
+    # agenda_rank (value decile + 0.999 x score) is empty below the agenda's threshold.
+    rows = (
+        of_customers(RiskScore.objects.filter(agenda_rank__isnull=False), customers)
+        .filter(score__gte=cfg["agenda_min_score"] - 1e-12)
+        .exclude(Exists(hidden))
+        .filter(
+            Q(customer__last_touched_at__isnull=True)
+            | Q(customer__last_touched_at__lte=F("computed_at"))
+        )
+        .select_related("customer", "customer__owner")
+        .order_by("-agenda_rank", "-value_at_stake", "customer_id")[:limit]
     )
-    scored.sort(key=lambda r: (-_rank(r), -r.stake, r.customer_id))
     items = []
-    for r in risk.risks_for(scored[:limit]):
+    for r in map(risk.risk_from_row, rows):
         c = r.customer
         title = f"At risk: {r.reason_text}"
         item = item_for(

@@ -74,10 +74,12 @@ def customer_value(request: HttpRequest, customer_id: int) -> ValueSnapshot:
 
 @router.post("/value/refresh", response={200: RefreshOut, **CLIENT_ERRORS})
 def value_refresh(request: HttpRequest) -> dict[str, Any]:
-    """Recompute every customer's value now (owners and managers; it covers everyone)."""
+    """Recompute every customer's value now, then the stored at-risk scores (owners and
+    managers; it covers everyone)."""
     if not request.user.sees_all_customers:
         raise PermissionDenied("Only an owner or a manager can refresh the values.")
     result = services.refresh_values()
+    risk.refresh_risk(result.fit.until)
     return {"customers": result.customers, "seconds": result.seconds, "fit": result.fit}
 
 
@@ -111,7 +113,7 @@ class RiskQuery(Schema):
 @router.get("/at-risk", response={200: RiskPageOut, **CLIENT_ERRORS})
 def at_risk_list(request: HttpRequest, query: Query[RiskQuery]) -> dict[str, Any]:
     """Customers at risk among those you may see, by value at stake (see docs/at-risk.md);
-    filter by tier, signal or owner id."""
+    filter by tier, signal or owner id. As of the last risk refresh (nightly)."""
     tier, signal, owner = query.tier, query.signal, query.owner
     offset, limit = query.offset, query.limit
     customers = customers_visible_to(request.user).filter(archived_at__isnull=True)
@@ -119,7 +121,7 @@ def at_risk_list(request: HttpRequest, query: Query[RiskQuery]) -> dict[str, Any
         customers = customers.filter(tier=tier)
     if owner is not None:
         customers = customers.filter(owner_id=owner)
-    scored = risk.assess(customers, signals=[signal] if signal else None)
+    rows = risk.stored(customers, signals=[signal] if signal else None)
     return {
         "items": [
             {
@@ -134,8 +136,8 @@ def at_risk_list(request: HttpRequest, query: Query[RiskQuery]) -> dict[str, Any
                 "value_at_stake": r.value_at_stake,
                 "action": r.action,
             }
-            for r in risk.risks_for(scored[offset : offset + limit])
+            for r in map(risk.risk_from_row, rows[offset : offset + limit])
         ],
-        "total": len(scored),
+        "total": rows.count(),
         "offset": offset,
     }

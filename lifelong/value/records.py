@@ -118,7 +118,7 @@ class RiskMark(models.Model):
     """The at-risk agenda item of a customer, acted on: hidden until a day (value/risk.py).
 
     Done (a touch was logged), snoozed and dismissed all hide the item until `hidden_until`;
-    the score itself is computed afresh every time, so nothing else is stored."""
+    the score itself is RiskScore's, rewritten by each refresh."""
 
     customer = models.OneToOneField(
         Customer, on_delete=models.CASCADE, primary_key=True, related_name="+"
@@ -129,3 +129,36 @@ class RiskMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.action} until {self.hidden_until}"
+
+
+class RiskScore(models.Model):
+    """A customer at risk as of the last risk refresh (value.risk.refresh_risk, run by the
+    nightly job after the value refresh, or `lifelong value risk`): only customers some
+    signal flags have a row. The agenda, the at-risk page and the API read these rows
+    instead of scoring everybody on each call, so they are at most a day old, like the
+    value snapshots.
+
+    agenda_rank is the agenda's ranking (value decile + 0.999 x score), empty when the
+    score was below LIFELONG_RISK["agenda_min_score"] at the refresh."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    score = models.FloatField(help_text="0 to 1: the signals' weights combined (noisy-or).")
+    value = models.FloatField(help_text="Projected two-year value, or revenue without a model.")
+    value_at_stake = models.FloatField()
+    value_rank = models.PositiveSmallIntegerField(default=0)
+    agenda_rank = models.FloatField(null=True)
+    signals = models.JSONField(default=list, help_text="Signal keys, heaviest first.")
+    reasons = models.JSONField(default=list, help_text="One sentence per signal, same order.")
+    action = models.TextField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-value_at_stake"], name="risk_stake"),
+            models.Index(fields=["-agenda_rank", "-value_at_stake"], name="risk_agenda"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.score:.2f}"

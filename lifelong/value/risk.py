@@ -11,18 +11,25 @@ so it stays in [0, 1], one strong signal counts for a lot and every further one 
 The value at stake is the projected two-year value (clv_2y; historic revenue without a
 model) times the score, and at_risk() ranks by it. Thresholds and weights come from
 settings.LIFELONG_RISK over DEFAULTS; docs/at-risk.md explains them in words.
+
+Scoring everyone takes seconds at a million customers, so refresh_risk() does it once a
+day (after the value refresh) and stores each flagged customer's score, reasons and
+action in RiskScore; the agenda, the page and the API read those rows (stored()).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max, Min, OuterRef, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from lifelong.accounts.models import Business
 from lifelong.agenda.items import of_customers
@@ -34,7 +41,8 @@ from lifelong.promises.models import Status as PromiseStatus
 from lifelong.surveys.models import Response
 from lifelong.surveys.services import low_score_q
 from lifelong.touches.models import Direction, Touch
-from lifelong.value.records import AliveHistory, ValueSnapshot
+from lifelong.value.records import AliveHistory, RiskScore, ValueSnapshot
+from lifelong.value.services import _upsert
 
 DEFAULTS: dict = {
     # Days past the contact due date before "overdue" counts (0: due yesterday counts).
@@ -413,3 +421,74 @@ def risk_of(customer: Customer, today: dt.date | None = None) -> Risk | None:
     """The one customer's risk, or None when no signal flags them."""
     found = at_risk(Customer.objects.filter(pk=customer.pk), today, limit=1)
     return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class RefreshRiskResult:
+    customers: int
+    seconds: float
+
+
+def refresh_risk(today: dt.date | None = None) -> RefreshRiskResult:
+    """Score every customer as of `today` (default: the business's today) and store the
+    result: one RiskScore per customer some signal flags, upserted in bulk; the rows of
+    customers no longer flagged are deleted. Each signal runs its few set-based queries
+    once over all customers; the scores are combined in Python over ids."""
+    started = time.perf_counter()
+    scored = assess(Customer.objects.all(), today)
+    cfg = risk_settings()
+    now = timezone.now()
+    ops = connection.ops
+    at = ops.adapt_datetimefield_value(now)
+
+    def rows():
+        for r in scored:
+            agenda = (
+                round(r.value_rank + 0.999 * r.score, 4)
+                if r.score + 1e-12 >= cfg["agenda_min_score"]
+                else None
+            )
+            yield (
+                r.customer_id, r.score, r.value, round(r.stake, 2), r.value_rank, agenda,
+                ops.adapt_json_value(r.signals, None), ops.adapt_json_value(r.reasons, None),
+                ACTIONS[r.signals[0]], at,
+            )  # fmt: skip
+
+    fields = [
+        "customer", "score", "value", "value_at_stake", "value_rank", "agenda_rank",
+        "signals", "reasons", "action", "computed_at",
+    ]  # fmt: skip
+    with transaction.atomic():
+        _upsert(RiskScore, fields, rows(), ["customer"])
+        RiskScore.objects.exclude(computed_at=now).delete()
+    seconds = time.perf_counter() - started
+    return RefreshRiskResult(customers=len(scored), seconds=seconds)
+
+
+def stored(
+    customers: QuerySet[Customer], *, signals: Iterable[str] | None = None
+) -> QuerySet[RiskScore]:
+    """The stored scores (RiskScore) of `customers`, by value at stake (then score, id),
+    with customer and owner loaded; `signals` narrows to rows flagged by one of them."""
+    rows = of_customers(RiskScore.objects.all(), customers)
+    if signals:
+        q = Q()
+        for key in signals:
+            q |= Q(signals__icontains=f'"{key}"')
+        rows = rows.filter(q)
+    return rows.select_related("customer", "customer__owner").order_by(
+        "-value_at_stake", "-score", "customer_id"
+    )
+
+
+def risk_from_row(row: RiskScore) -> Risk:
+    """A stored row as a Risk (its customer loaded with select_related)."""
+    return Risk(
+        customer=row.customer,
+        score=row.score,
+        reasons=list(row.reasons),
+        signals=list(row.signals),
+        value=row.value,
+        value_at_stake=row.value_at_stake,
+        action=row.action,
+    )

@@ -1,6 +1,7 @@
 """The at-risk page: customers the score flags, with every reason, by value at stake.
 
 A rep sees their own customers; owners and managers everyone's, with an owner filter.
+The scores are those stored by the last risk refresh (RiskScore; at most a day old).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -43,17 +45,20 @@ def at_risk(request: HttpRequest) -> HttpResponse:
             customers = customers.filter(tier=data["tier"])
         if data["signal"]:
             signals = [data["signal"]]
-    scored = risk.assess(customers, signals=signals)
-    page = Paginator(scored, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = risk.risks_for(list(page.object_list))
+    rows = risk.stored(customers, signals=signals)
+    totals = rows.order_by().aggregate(n=Count("pk"), stake=Sum("value_at_stake"))
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = totals["n"]  # known already: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = [risk.risk_from_row(r) for r in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "total": len(scored),
-        "stake": sum(r.stake for r in scored),
+        "total": totals["n"],
+        "stake": totals["stake"] or 0,
         "cfg": risk.risk_settings(),
     }
     return render(request, "value/at_risk.html", context)

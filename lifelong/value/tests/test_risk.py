@@ -1,16 +1,22 @@
 """The at-risk score (value/risk.py): each signal at its boundaries, the score, the ranking
-by value at stake, the agenda item, the page and the API, and who sees what."""
+by value at stake, the stored scores (refresh_risk), the agenda item, the page and the
+API, and who sees what."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conftest import bearer, client_for
 from lifelong.accounts.models import Business
-from lifelong.agenda.services import act, agenda
+from lifelong.agenda.items import Day
+from lifelong.agenda.services import act, agenda, customers_for
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
 from lifelong.customers.services import save_customer
@@ -21,7 +27,8 @@ from lifelong.surveys.models import Invitation, Kind, Response, Survey
 from lifelong.touches.models import Touch
 from lifelong.touches.services import log_touch
 from lifelong.value import risk
-from lifelong.value.records import AliveHistory, RiskMark, ValueSnapshot
+from lifelong.value.agenda_sources import at_risk_items
+from lifelong.value.records import AliveHistory, RiskMark, RiskScore, ValueSnapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -312,6 +319,7 @@ def at_risk_customer(customer, today) -> None:
     gap_snapshot(customer, today, 200, clv_2y=800.0)
     Customer.objects.filter(pk=customer.pk).update(tier="A", value_rank=10)
     broken(customer, start(today))
+    risk.refresh_risk(today)
 
 
 def test_agenda_item_names_the_reasons(customer, rep, today):
@@ -325,6 +333,8 @@ def test_agenda_item_names_the_reasons(customer, rep, today):
 
 def test_agenda_leaves_out_low_scores(customer, rep, today):
     Customer.objects.filter(pk=customer.pk).update(next_due_at=start(today) - dt.timedelta(days=2))
+    risk.refresh_risk(today)
+    assert RiskScore.objects.get(customer=customer).agenda_rank is None
     assert agenda(rep, today, kinds=["at_risk"]) == []  # overdue alone: 0.25 < 0.40
 
 
@@ -403,3 +413,72 @@ def test_visible_customers_are_the_reps_own(customer, rep, outsider, today):
     at_risk_customer(customer, today)
     assert risk.at_risk(customers_visible_to(outsider), today) == []
     assert len(risk.at_risk(customers_visible_to(rep), today)) == 1
+
+
+def test_api_filters_by_signal(customer, rep, today):
+    at_risk_customer(customer, today)
+    client = client_for(rep)
+    body = client.get("/api/v1/at-risk?signal=promise", headers=bearer(rep)).json()
+    assert [i["customer_id"] for i in body["items"]] == [customer.pk] and body["total"] == 1
+    body = client.get("/api/v1/at-risk?signal=survey", headers=bearer(rep)).json()
+    assert body["items"] == [] and body["total"] == 0
+
+
+# ---------------------------------------------------------------- stored scores
+
+
+def test_refresh_stores_what_assess_finds(customer, today):
+    at_risk_customer(customer, today)
+    row = RiskScore.objects.get(customer=customer)
+    fresh = risk.at_risk(only(customer), today)[0]
+    assert (row.score, row.reasons, row.signals, row.action) == (
+        fresh.score, fresh.reasons, fresh.signals, fresh.action,
+    )  # fmt: skip
+    assert row.value_at_stake == fresh.value_at_stake
+    # The value decile of the snapshot (0 here: the test set only the customer's copy).
+    assert row.value_rank == ValueSnapshot.objects.get(customer=customer).value_rank
+    assert row.agenda_rank == pytest.approx(row.value_rank + 0.999 * fresh.score, abs=1e-4)
+
+
+def test_refresh_deletes_customers_no_longer_at_risk(customer, today):
+    at_risk_customer(customer, today)
+    Promise.objects.filter(customer=customer).delete()
+    ValueSnapshot.objects.filter(customer=customer).delete()
+    result = risk.refresh_risk(today)
+    assert result.customers == 0
+    assert not RiskScore.objects.exists()
+
+
+def test_a_touch_after_the_refresh_drops_the_agenda_item(customer, rep, today):
+    at_risk_customer(customer, today)
+    assert agenda(rep, today, kinds=["at_risk"]) != []
+    log_touch(customer, user=rep, channel="call", summary="How are things?")
+    assert agenda(rep, today, kinds=["at_risk"]) == []
+    risk.refresh_risk(today)  # the next refresh decides again: still at risk
+    assert agenda(rep, today, kinds=["at_risk"]) != []
+
+
+def test_agenda_queries_do_not_grow_with_customers_at_risk(rep, today):
+    def queries() -> tuple[int, int]:
+        risk.refresh_risk(today)
+        customers, day = customers_for(rep), Day.of(today)
+        with CaptureQueriesContext(connection) as ctx:
+            items = at_risk_items(customers, day, 50, False)
+        return len(ctx.captured_queries), len(items)
+
+    for i in range(2):
+        at_risk_customer(another(rep, f"One{i}"), today)
+    few, n_few = queries()
+    for i in range(12):
+        at_risk_customer(another(rep, f"Many{i}"), today)
+    many, n_many = queries()
+    assert (n_few, n_many) == (2, 14)
+    assert many == few
+
+
+def test_value_risk_command(customer, today):
+    gap_snapshot(customer, today, 200, clv_2y=800.0)
+    out = io.StringIO()
+    call_command("value", "risk", "--today", today.isoformat(), stdout=out)
+    assert "1 customers at risk" in out.getvalue()
+    assert RiskScore.objects.filter(customer=customer).exists()

@@ -1,6 +1,7 @@
-"""`lifelong value refresh|fit|holdout`: customer value from the command line.
+"""`lifelong value refresh|risk|fit|holdout`: customer value from the command line.
 
-refresh rewrites every customer's value snapshot (what the nightly worker runs); fit
+refresh rewrites every customer's value snapshot and then the stored at-risk scores (what
+the nightly worker runs); risk rewrites the at-risk scores alone (value.risk); fit
 prints a model's parameters for the purchases up to a date; holdout fits up to a date and
 sets the forecast for the following weeks against what happened.
 """
@@ -15,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from lifelong.accounts.models import Business
-from lifelong.value import services
+from lifelong.value import risk, services
 from lifelong.value.fitting import FIT_MODELS, PURCHASE_MODELS, UNITS, fit_report, holdout_report
 
 
@@ -32,17 +33,24 @@ def _today() -> dt.date:
 
 class Command(BaseCommand):
     help = (
-        "Customer value. `value refresh` recomputes every customer's snapshot; "
+        "Customer value. `value refresh` recomputes every customer's snapshot and risk; "
+        "`value risk [--today DATE]` rescores who is at risk; "
         "`value fit --model bgnbd|mbgnbd|pnbd|gg [--until DATE] [--unit days|weeks] --json`; "
         "`value holdout --until DATE --horizon N [--unit weeks] [--model bgnbd] [--json]`."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="what", required=True, metavar="{refresh,fit,holdout}")
+        sub = parser.add_subparsers(
+            dest="what", required=True, metavar="{refresh,risk,fit,holdout}"
+        )
         sub.add_parser(
             "refresh",
             help="Fit the models on all purchases and rewrite every customer's value snapshot.",
         )
+        scores = sub.add_parser(
+            "risk", help="Score every customer's risk and rewrite the stored at-risk scores."
+        )
+        scores.add_argument("--today", type=_date, help="The day to score as of (default: today).")
         fit = sub.add_parser("fit", help="Fit one model and print its parameters.")
         fit.add_argument("--model", choices=FIT_MODELS, default="bgnbd")
         fit.add_argument("--until", type=_date, help="Last day of purchases (default: today).")
@@ -81,6 +89,16 @@ class Command(BaseCommand):
                     f"(revenue, RFM and tiers only) in {result.seconds:.1f} s."
                 )
             )
+        self._risk(today=fit.until)
+
+    def _risk(self, *, today: dt.date | None = None, **_: Any) -> None:
+        result = risk.refresh_risk(today or _today())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Scored the risk: {result.customers:,} customers at risk, "
+                f"in {result.seconds:.1f} s."
+            )
+        )
 
     def _fit(
         self, *, model: str, until: dt.date | None, unit: str, as_json: bool, **_: Any
