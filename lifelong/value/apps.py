@@ -19,7 +19,7 @@ class ValueConfig(AppConfig):
 
     def ready(self) -> None:
         from lifelong.customers.panels import Panel, register
-        from lifelong.value.records import RiskMark
+        from lifelong.value.records import RiskMark, RiskScore
         from lifelong.value.views import value_panel_context
 
         # First in the main column: who this customer is worth comes before what they did.
@@ -31,4 +31,9 @@ class ValueConfig(AppConfig):
         register_merge_handler(
             "value.RiskMark.customer",
             lambda m: RiskMark.objects.filter(customer=m.other).delete(),
+        )
+        # A stored risk score is recomputed nightly: the other's goes with them.
+        register_merge_handler(
+            "value.RiskScore.customer",
+            lambda m: RiskScore.objects.filter(customer=m.other).delete(),
         )
