@@ -19,6 +19,38 @@ PASSWORD = "correct horse battery staple"  # noqa: S105
 
 
 @pytest.fixture(autouse=True)
+def default_questions(request) -> None:
+    """The default profile sheet comes from a data migration, which the flush after a
+    transactional test (browser tests, worker subprocesses) removes: put it back, so a
+    test's result does not depend on which tests ran before it."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from lifelong.customers.default_questions import DEFAULT_QUESTIONS
+    from lifelong.customers.models import ProfileQuestion
+
+    if ProfileQuestion.objects.filter(is_default=True).exists():
+        return
+    ProfileQuestion.objects.bulk_create(
+        ProfileQuestion(
+            section=section,
+            key=key,
+            text=text,
+            kind=kind,
+            choices=choices,
+            position=i * 10,
+            is_default=True,
+        )
+        for i, (section, key, text, kind, choices) in enumerate(DEFAULT_QUESTIONS)
+    )
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Argon2 is slow on purpose; tests that are not about hashing need not pay for it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

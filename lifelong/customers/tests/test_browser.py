@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from conftest import log_in, make_user, needs_chromium, overflowing, page_width
 from lifelong.accounts.models import Business, Role, User
-from lifelong.customers.default_questions import DEFAULT_QUESTIONS
 from lifelong.customers.models import Customer, ProfileQuestion, Relative
 from lifelong.customers.services import ContactPoint, save_customer, set_answer
 from lifelong.touches.services import log_touch
@@ -23,24 +22,6 @@ pytestmark = [
     pytest.mark.browser,
     needs_chromium,
 ]
-
-
-def ensure_questions() -> None:
-    """The default sheet comes from a data migration, which a transactional flush removes."""
-    if ProfileQuestion.objects.exists():
-        return
-    ProfileQuestion.objects.bulk_create(
-        ProfileQuestion(
-            section=section,
-            key=key,
-            text=text,
-            kind=kind,
-            choices=choices,
-            position=i * 10,
-            is_default=True,
-        )
-        for i, (section, key, text, kind, choices) in enumerate(DEFAULT_QUESTIONS)
-    )
 
 
 def seed(owner: User) -> None:
@@ -90,7 +71,6 @@ def seed(owner: User) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_main_flow_in_chromium(live_server, browser, screenshot_dir):
-    ensure_questions()
     owner = make_user("olivia", Role.OWNER, first_name="Olivia", last_name="Owner")
     seed(owner)
 
