@@ -1,0 +1,1 @@
+from lifelong.outreach.tests.conftest import base_url, business, smtp_server  # noqa: F401
