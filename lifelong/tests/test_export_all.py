@@ -180,9 +180,21 @@ def populate() -> None:
     )
     # At risk and extras (issue 8): the demo's bulk purchases make no suggestion.
     from lifelong.extras.models import ExtraRule, ExtraSuggestion
-    from lifelong.value.records import RiskMark
+    from lifelong.value.records import RiskMark, RiskScore
 
     RiskMark.objects.create(customer=customer, hidden_until=TODAY, action="snooze")
+    RiskScore.objects.create(
+        customer=customer,
+        score=0.61,
+        value_at_stake=120.5,
+        value=197.5,
+        value_rank=7,
+        agenda_rank=7.61,
+        reasons=["No contact for 47 days, due every 30."],
+        action="Call them.",
+        signals=["overdue"],
+        computed_at=NOW,
+    )
     order = Purchase.objects.order_by("pk").first()
     ExtraSuggestion.objects.create(
         customer_id=order.customer_id,
