@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lifelong import demo
 from lifelong.customers.models import Customer
+from lifelong.value.risk import refresh_risk
 from lifelong.value.services import refresh_values
 
 
@@ -60,13 +61,14 @@ class Command(BaseCommand):
                 if u.username != demo.DEMO_USERNAME
             )
             self.stdout.write(f"Demo staff: {staff}; new ones share the demo password.")
-            # The Value page and the customer cards read snapshots: compute them now, as
-            # `lifelong value refresh` (and later the nightly worker) would.
+            # The Value page, the customer cards and the at-risk list read what the nightly
+            # worker stores: compute it now, as `lifelong value refresh` would.
             refreshed = refresh_values()
+            at_risk = refresh_risk()
             how = f"skipped the model: {refreshed.skipped}" if refreshed.skipped else "fitted"
             self.stdout.write(
                 f"Values computed for {refreshed.customers:,} customers "
-                f"in {refreshed.seconds:.1f} s ({how})."
+                f"in {refreshed.seconds:.1f} s ({how}); {at_risk.customers:,} at risk."
             )
         line = demo.login_line(url)
         if line:
