@@ -805,7 +805,7 @@ def report_section(saved: dict[str, Any]) -> str:
     runs = saved["runs"]
     lines = [
         START_MARK,
-        "# Benchmarks: the Today agenda",
+        "## The Today agenda",
         "",
         "The target (issue 4, item 5): the agenda's first page (50 items) in **under 200 ms",
         f"at 1M customers on SQLite**, and **within 2{TIMES} of the bare SQL** that returns the",
