@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Min, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
+from lifelong.accounts.access import manages_business
 from lifelong.accounts.models import Business, User
 from lifelong.commerce.models import Channel, Product, ProductVersion, Purchase, PurchaseLine
 from lifelong.cursors import Page, newest_first
@@ -384,7 +385,7 @@ def purchase_totals(customer: Customer, *, currency: str | None = None) -> Purch
 
 def may_edit_products(user: User) -> bool:
     """Owners and managers change the catalogue; everybody may read it."""
-    return bool(user.is_authenticated and user.is_active and user.sees_all_customers)
+    return manages_business(user)
 
 
 def _errors_of(e: ValidationError) -> dict[str, list[str]]:

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -27,6 +27,7 @@ from django.utils import timezone
 from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as VEvent
 
+from lifelong.accounts.access import manages_business, require_manager
 from lifelong.accounts.models import Business, User
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
@@ -50,12 +51,11 @@ RSVP_SALT = "lifelong.events.rsvp"
 
 
 def may_edit_events(user: User) -> bool:
-    return user.is_authenticated and user.sees_all_customers
+    return manages_business(user)
 
 
 def check_may_edit(user: User) -> None:
-    if not may_edit_events(user):
-        raise PermissionDenied("Only owners and managers can create events and invite.")
+    require_manager(user, "create events and invite")
 
 
 def events_visible_to(user: User) -> QuerySet[Event]:

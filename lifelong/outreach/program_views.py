@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from lifelong.accounts.access import manages_business, require_manager
 from lifelong.accounts.models import Role, User
 from lifelong.accounts.views import confirm_page
 from lifelong.customers.access import customers_visible_to
@@ -25,12 +26,11 @@ PAGE = 25
 
 
 def may_edit_programs(user: User) -> bool:
-    return user.is_authenticated and user.sees_all_customers
+    return manages_business(user)
 
 
 def _check_may_edit(user: User) -> None:
-    if not may_edit_programs(user):
-        raise PermissionDenied("Only owners and managers can change programs.")
+    require_manager(user, "change programs")
 
 
 class ProgramForm(forms.ModelForm):

@@ -6,11 +6,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from lifelong.accounts.access import manages_business, require_manager
 from lifelong.accounts.models import User
 from lifelong.accounts.views import confirm_page
 from lifelong.customers.access import get_customer_for_user
@@ -22,12 +23,11 @@ PICK_LIMIT = 10
 
 
 def may_edit_templates(user: User) -> bool:
-    return user.is_authenticated and user.sees_all_customers
+    return manages_business(user)
 
 
 def _check_may_edit(user: User) -> None:
-    if not may_edit_templates(user):
-        raise PermissionDenied("Only owners and managers can change templates.")
+    require_manager(user, "change templates")
 
 
 class TemplateForm(forms.ModelForm):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
+from lifelong.accounts.access import manages_business, require_manager
 from lifelong.accounts.models import User
 from lifelong.customers.models import Customer
 from lifelong.segments.filters import (
@@ -32,12 +33,11 @@ class SegmentInUse(Exception):
 
 
 def may_edit_segments(user: User) -> bool:
-    return user.is_authenticated and user.sees_all_customers
+    return manages_business(user)
 
 
 def check_may_edit(user: User) -> None:
-    if not may_edit_segments(user):
-        raise PermissionDenied("Only owners and managers can change segments.")
+    require_manager(user, "change segments")
 
 
 def spec_of(segment: Segment) -> FilterSpec:

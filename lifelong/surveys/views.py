@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from lifelong.accounts.access import manages_business, require_manager
 from lifelong.accounts.models import User
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.models import Customer
@@ -29,12 +30,11 @@ COMMENTS_SHOWN = 10
 
 
 def may_edit_surveys(user: User) -> bool:
-    return user.is_authenticated and user.sees_all_customers
+    return manages_business(user)
 
 
 def _check_may_edit(user: User) -> None:
-    if not may_edit_surveys(user):
-        raise PermissionDenied("Only owners and managers can change surveys.")
+    require_manager(user, "change surveys")
 
 
 @login_required
