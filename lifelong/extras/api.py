@@ -8,11 +8,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from lifelong.accounts.access import require_manager
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS
 from lifelong.extras import services
@@ -80,11 +80,6 @@ class SuggestionOut(Schema):
         return obj.rule.extra.name
 
 
-def _editor(request: HttpRequest) -> None:
-    if not request.user.sees_all_customers:
-        raise PermissionDenied("Only an owner or a manager can change the extras.")
-
-
 @router.get("/extras", response={200: list[ExtraOut], **CLIENT_ERRORS})
 def list_extras(request: HttpRequest) -> list[Extra]:
     """Every extra, active or not."""
@@ -93,7 +88,7 @@ def list_extras(request: HttpRequest) -> list[Extra]:
 
 @router.post("/extras", response={201: ExtraOut, **CLIENT_ERRORS})
 def create_extra(request: HttpRequest, payload: ExtraIn) -> Status:
-    _editor(request)
+    require_manager(request.user, "change the extras")
     return Status(201, Extra.objects.create(**payload.dict()))
 
 
@@ -104,7 +99,7 @@ def list_rules(request: HttpRequest) -> list[ExtraRule]:
 
 @router.post("/extras/rules", response={201: RuleOut, **CLIENT_ERRORS})
 def create_rule(request: HttpRequest, payload: RuleIn) -> Status:
-    _editor(request)
+    require_manager(request.user, "change the extras")
     data = payload.dict()
     data["extra"] = get_object_or_404(Extra, pk=data.pop("extra_id"))
     return Status(201, ExtraRule.objects.create(**data))

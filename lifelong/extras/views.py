@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from lifelong.accounts.access import require_manager
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.models import Customer
 from lifelong.extras import services
@@ -45,42 +45,35 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "extras/index.html", context)
 
 
-def _editor(request: HttpRequest) -> None:
-    if not request.user.sees_all_customers:
-        raise PermissionDenied("Only an owner or a manager can change the extras.")
+def _save(request: HttpRequest, form, *, added: str, what: str) -> HttpResponse:
+    """Save a small form from the extras page and say, on that page, what came of it."""
+    if form.is_valid():
+        form.save()
+        messages.success(request, added.format(form.instance.name))
+    else:
+        messages.error(request, f"{what} was not saved: " + form.errors.as_text())
+    return redirect("extras:index")
 
 
 @login_required
 @require_POST
 def add_extra(request: HttpRequest) -> HttpResponse:
-    _editor(request)
-    form = ExtraForm(request.POST)
-    if form.is_valid():
-        form.save()
-        messages.success(request, f"Added {form.instance.name}.")
-    else:
-        messages.error(request, "The extra was not saved: " + form.errors.as_text())
-    return redirect("extras:index")
+    require_manager(request.user, "change the extras")
+    return _save(request, ExtraForm(request.POST), added="Added {}.", what="The extra")
 
 
 @login_required
 @require_POST
 def add_rule(request: HttpRequest) -> HttpResponse:
-    _editor(request)
-    form = RuleForm(request.POST)
-    if form.is_valid():
-        form.save()
-        messages.success(request, f"Added the rule {form.instance.name}.")
-    else:
-        messages.error(request, "The rule was not saved: " + form.errors.as_text())
-    return redirect("extras:index")
+    require_manager(request.user, "change the extras")
+    return _save(request, RuleForm(request.POST), added="Added the rule {}.", what="The rule")
 
 
 @login_required
 @require_POST
 def toggle(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Switch an extra or a rule on or off."""
-    _editor(request)
+    require_manager(request.user, "change the extras")
     model = {"extra": Extra, "rule": ExtraRule}.get(kind)
     obj = model.objects.filter(pk=pk).first() if model else None
     if obj is None:

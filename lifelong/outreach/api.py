@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
+from lifelong.accounts.access import require_manager
 from lifelong.customers.schemas import CLIENT_ERRORS
 from lifelong.outreach import compliance, outbox
 from lifelong.outreach.models import Message, MessageStatus, Suppression, SuppressionReason
@@ -89,11 +89,6 @@ class SuppressionIn(Schema):
     note: str = Field("", max_length=300)
 
 
-def _managers_only(request: HttpRequest) -> None:
-    if not request.user.sees_all_customers:
-        raise PermissionDenied("Only owners and managers manage the suppression list.")
-
-
 @router.get("/messages", response={200: MessagePageOut, **CLIENT_ERRORS})
 def message_list(request: HttpRequest, query: Query[MessageQuery]) -> dict[str, Any]:
     """Messages to the customers you may see, newest first, a page at a time."""
@@ -114,7 +109,7 @@ def message_detail(request: HttpRequest, message_id: int) -> Message:
 @router.get("/suppressions", response={200: SuppressionPageOut, **CLIENT_ERRORS})
 def suppression_list(request: HttpRequest, query: Query[SuppressionQuery]) -> dict[str, Any]:
     """The suppression list, newest first (owners and managers)."""
-    _managers_only(request)
+    require_manager(request.user, "manage the suppression list")
     page = outbox.id_page(Suppression.objects.all(), cursor=query.cursor, limit=query.limit)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
@@ -122,7 +117,7 @@ def suppression_list(request: HttpRequest, query: Query[SuppressionQuery]) -> di
 @router.post("/suppressions", response={201: SuppressionOut, **CLIENT_ERRORS})
 def suppression_create(request: HttpRequest, payload: SuppressionIn) -> Status:
     """Suppress an address by hand; an address already suppressed is returned as it is."""
-    _managers_only(request)
+    require_manager(request.user, "manage the suppression list")
     suppression = compliance.suppress(
         payload.address, SuppressionReason.MANUAL, note=payload.note or "Added through the API"
     )
@@ -131,6 +126,6 @@ def suppression_create(request: HttpRequest, payload: SuppressionIn) -> Status:
 
 @router.delete("/suppressions/{int:suppression_id}", response={204: None, **CLIENT_ERRORS})
 def suppression_delete(request: HttpRequest, suppression_id: int) -> HttpResponse:
-    _managers_only(request)
+    require_manager(request.user, "manage the suppression list")
     compliance.remove_suppression(get_object_or_404(Suppression, pk=suppression_id))
     return HttpResponse(status=204)

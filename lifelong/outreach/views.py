@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lifelong.accounts.models import User
+from lifelong.accounts.access import require_manager
 from lifelong.cursors import BadCursor
 from lifelong.outreach import compliance, outbox, sending
 from lifelong.outreach.models import MessageStatus, Suppression, SuppressionReason
@@ -64,11 +64,6 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- the outbox
-
-
-def _require_all_customers(user: User) -> None:
-    if not user.sees_all_customers:
-        raise PermissionDenied("Only owners and managers manage the suppression list.")
 
 
 @login_required
@@ -134,7 +129,7 @@ class SuppressionForm(forms.Form):
 
 @login_required
 def suppression_list(request: HttpRequest) -> HttpResponse:
-    _require_all_customers(request.user)
+    require_manager(request.user, "manage the suppression list")
     form = SuppressionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -169,7 +164,7 @@ def suppression_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def suppression_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_all_customers(request.user)
+    require_manager(request.user, "manage the suppression list")
     suppression = get_object_or_404(Suppression, pk=pk)
     if request.method == "POST":
         try:
