@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "lifelong.extras",
     "lifelong.events",
     "lifelong.agenda",
+    "lifelong.audit",
 ]
 
 MIDDLEWARE = [
