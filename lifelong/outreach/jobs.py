@@ -21,8 +21,7 @@ from django.utils import timezone
 from lifelong.accounts.models import Business
 from lifelong.outreach import programs
 from lifelong.outreach.models import JobRun
-from lifelong.value.risk import refresh_risk
-from lifelong.value.services import refresh_values
+from lifelong.value.risk import refresh_values_and_risk
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +54,7 @@ def nightly(now: dt.datetime | None = None, *, say: Callable[[str], None] = log.
     run = claim(NIGHTLY, local.date())
     if run is None:
         return False
-    result = refresh_values(now, progress=say)
-    risk = refresh_risk(local.date())
+    result, risk = refresh_values_and_risk(now, progress=say)
     run.finished_at = timezone.now()
     run.note = (
         f"Values refreshed for {result.customers:,} customers in {result.seconds:.1f} s; "

@@ -78,8 +78,7 @@ def value_refresh(request: HttpRequest) -> dict[str, Any]:
     managers; it covers everyone)."""
     if not request.user.sees_all_customers:
         raise PermissionDenied("Only an owner or a manager can refresh the values.")
-    result = services.refresh_values()
-    risk.refresh_risk(result.fit.until)
+    result, _ = risk.refresh_values_and_risk()
     return {"customers": result.customers, "seconds": result.seconds, "fit": result.fit}
 
 

@@ -42,7 +42,7 @@ from lifelong.surveys.models import Response
 from lifelong.surveys.services import low_score_q
 from lifelong.touches.models import Direction, Touch
 from lifelong.value.records import AliveHistory, RiskScore, ValueSnapshot
-from lifelong.value.services import _upsert
+from lifelong.value.services import RefreshResult, _upsert, refresh_values
 
 DEFAULTS: dict = {
     # Days past the contact due date before "overdue" counts (0: due yesterday counts).
@@ -492,3 +492,13 @@ def risk_from_row(row: RiskScore) -> Risk:
         value_at_stake=row.value_at_stake,
         action=row.action,
     )
+
+
+def refresh_values_and_risk(
+    now: dt.datetime | None = None, *, progress: Callable[[str], None] | None = None
+) -> tuple[RefreshResult, RefreshRiskResult]:
+    """The whole refresh: values, then the risk scores as of the same day. The nightly job,
+    the Value page's button, the API, `lifelong value refresh` and the demo all run this,
+    so none of them can leave the at-risk list a day behind the values."""
+    values = refresh_values(now, progress=progress)
+    return values, refresh_risk(values.fit.until)

@@ -18,7 +18,7 @@ from lifelong.accounts.models import Business
 from lifelong.commerce.models import Purchase
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
-from lifelong.value import charts, services
+from lifelong.value import charts, risk, services
 from lifelong.value.fitting import holdout_report
 from lifelong.value.forms import HoldoutForm
 from lifelong.value.text import SYMBOLS, value_sentence
@@ -68,11 +68,12 @@ def refresh(request: HttpRequest) -> HttpResponse:
     """Recompute everybody's value now (owners and managers: it covers every customer)."""
     if not request.user.sees_all_customers:
         raise PermissionDenied("Only an owner or a manager can refresh the values.")
-    result = services.refresh_values()
+    result, at_risk = risk.refresh_values_and_risk()
     if result.fit.model:
         messages.success(
             request,
-            f"Values refreshed for {result.customers:,} customers in {result.seconds:.1f} s.",
+            f"Values refreshed for {result.customers:,} customers in {result.seconds:.1f} s; "
+            f"{at_risk.customers:,} at risk.",
         )
     else:
         messages.warning(request, f"Values refreshed without a model. {result.skipped}")

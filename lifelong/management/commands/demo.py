@@ -6,8 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lifelong import demo
 from lifelong.customers.models import Customer
-from lifelong.value.risk import refresh_risk
-from lifelong.value.services import refresh_values
+from lifelong.value.risk import refresh_values_and_risk
 
 
 class Command(BaseCommand):
@@ -63,8 +62,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo staff: {staff}; new ones share the demo password.")
             # The Value page, the customer cards and the at-risk list read what the nightly
             # worker stores: compute it now, as `lifelong value refresh` would.
-            refreshed = refresh_values()
-            at_risk = refresh_risk()
+            refreshed, at_risk = refresh_values_and_risk()
             how = f"skipped the model: {refreshed.skipped}" if refreshed.skipped else "fitted"
             self.stdout.write(
                 f"Values computed for {refreshed.customers:,} customers "

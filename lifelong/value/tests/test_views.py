@@ -10,7 +10,7 @@ from django.urls import reverse
 from conftest import client_for
 from lifelong.customers.models import Customer
 from lifelong.value import text
-from lifelong.value.records import ValueFit, ValueSnapshot
+from lifelong.value.records import RiskScore, ValueFit, ValueSnapshot
 from lifelong.value.services import refresh_values
 
 from .purchases import buy, make_customers
@@ -99,6 +99,9 @@ def test_refresh_is_a_post_for_owners_and_managers(owner_client, rep_client, man
 def test_refresh_with_a_model(owner_client, sixty):
     r = owner_client.post(REFRESH, follow=True)
     assert b"Values refreshed for 61 customers" in r.content
+    # The button scores the risk too, so the at-risk list is as fresh as the values.
+    assert RiskScore.objects.exists()
+    assert f"; {RiskScore.objects.count():,} at risk.".encode() in r.content
 
 
 @time_machine.travel(NOW, tick=False)

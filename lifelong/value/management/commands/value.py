@@ -73,7 +73,7 @@ class Command(BaseCommand):
         getattr(self, f"_{what}")(**options)
 
     def _refresh(self, **options: Any) -> None:
-        result = services.refresh_values(progress=self.stdout.write)
+        result, at_risk = risk.refresh_values_and_risk(progress=self.stdout.write)
         fit = result.fit
         if fit.model:
             self.stdout.write(
@@ -89,10 +89,12 @@ class Command(BaseCommand):
                     f"(revenue, RFM and tiers only) in {result.seconds:.1f} s."
                 )
             )
-        self._risk(today=fit.until)
+        self._say_risk(at_risk)
 
     def _risk(self, *, today: dt.date | None = None, **_: Any) -> None:
-        result = risk.refresh_risk(today or _today())
+        self._say_risk(risk.refresh_risk(today or _today()))
+
+    def _say_risk(self, result: risk.RefreshRiskResult) -> None:
         self.stdout.write(
             self.style.SUCCESS(
                 f"Scored the risk: {result.customers:,} customers at risk, "
