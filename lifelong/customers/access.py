@@ -15,9 +15,11 @@ from lifelong.customers.models import Customer
 def customers_visible_to(user: User) -> QuerySet[Customer]:
     if not user.is_authenticated or not user.is_active:
         return Customer.objects.none()
+    # An erased customer (privacy/erasure.py) is an anonymised row kept for the value
+    # models: nobody sees it again.
     if user.sees_all_customers:
-        return Customer.objects.all()
-    return Customer.objects.filter(owner=user)
+        return Customer.objects.filter(erased_at__isnull=True)
+    return Customer.objects.filter(owner=user, erased_at__isnull=True)
 
 
 def get_customer_for_user(user: User, pk: int | str) -> Customer:

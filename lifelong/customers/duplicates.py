@@ -676,8 +676,8 @@ FILLED_FIELDS = (
 SPECIAL_FIELDS = (
     "id", "owner", "status", "how_we_met", "notes", "referred_by", "tags", "email_consent",
     "email_consent_at", "email_consent_source", "became_customer_on", "created_at",
-    "updated_at", "archived_at", "last_touched_at", "contact_snoozed_until", "next_due_at",
-    "tier", "value_rank", "sort_name",
+    "updated_at", "archived_at", "erased_at", "last_touched_at", "contact_snoozed_until",
+    "next_due_at", "tier", "value_rank", "sort_name",
 )  # fmt: skip
 _STATUS_RANK = {Status.CUSTOMER: 2, Status.FORMER: 1, Status.PROSPECT: 0}
 

@@ -63,6 +63,10 @@ class Customer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Set when the person's data was erased (lifelong/privacy/erasure.py): the row stays,
+    # anonymised, so that purchase histories still count in the value models; it is
+    # hidden from every list, search, segment, agenda and send.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_touched_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     # Keep in touch (customers/cadence.py keeps these true).

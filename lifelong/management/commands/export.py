@@ -35,14 +35,18 @@ FIELDS = [
     "street", "postal_code", "city", "region", "country", "how_we_met", "notes",
     "external_id", "email_consent", "email_consent_at", "email_consent_source",
     "became_customer_on", "created_at", "updated_at", "archived_at", "last_touched_at",
-    "contact_every_days", "contact_snoozed_until", "next_due_at", "tier", "value_rank",
+    "erased_at", "contact_every_days", "contact_snoozed_until", "next_due_at", "tier", "value_rank",
 ]  # fmt: skip
 CSV_COLUMNS = [*FIELDS, "owner", "referred_by", "emails", "phones", "tags"]
 
 
 def customers_for_export(user: User | None) -> QuerySet[Customer]:
     """All customers, or the ones `user` may see, with everything the export writes."""
-    qs = Customer.objects.all() if user is None else customers_visible_to(user)
+    qs = (
+        Customer.objects.filter(erased_at__isnull=True)
+        if user is None
+        else customers_visible_to(user)
+    )
     return (
         qs.order_by("id")
         .select_related("owner")
