@@ -749,6 +749,8 @@ class Worker:
         message.status = updates["status"]
 
     def _why_not(self, message: Message, suppressed: set[str]) -> tuple[str, str] | None:
+        if message.customer.erased_at is not None:
+            return MessageStatus.SKIPPED, "The customer's data was erased."
         address = message.to_address
         if not address:
             return MessageStatus.FAILED, "The customer has no email address."

@@ -145,7 +145,11 @@ def _birthday_in(month: int) -> Exists:
 def customers_matching(spec: FilterSpec, *, visible_to: User | None = None) -> QuerySet[Customer]:
     """The customers `spec` selects; only those `visible_to` may see when given (a rep's
     own customers). Unordered apart from the model's default order."""
-    qs = customers_visible_to(visible_to) if visible_to is not None else Customer.objects.all()
+    qs = (
+        customers_visible_to(visible_to)
+        if visible_to is not None
+        else Customer.objects.filter(erased_at__isnull=True)  # never an erased customer
+    )
     if not spec.include_archived:
         qs = qs.filter(archived_at__isnull=True)
     if spec.status:
