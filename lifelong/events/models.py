@@ -77,6 +77,7 @@ class Invitation(models.Model):
     # they mark it done (promotion_noted_at).
     promoted_at = models.DateTimeField(null=True, blank=True)
     promotion_noted_at = models.DateTimeField(null=True, blank=True)
+    promotion_snoozed_until = models.DateField(null=True, blank=True)
     attended = models.BooleanField(null=True, blank=True)
     attended_touch = models.ForeignKey(
         "touches.Touch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

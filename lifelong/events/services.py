@@ -338,7 +338,10 @@ def fill_places(event: Event) -> list[Invitation]:
         invitation.waitlisted = False
         invitation.promoted_at = now
         invitation.promotion_noted_at = None
-    Invitation.objects.bulk_update(moved, ["waitlisted", "promoted_at", "promotion_noted_at"])
+        invitation.promotion_snoozed_until = None
+    Invitation.objects.bulk_update(
+        moved, ["waitlisted", "promoted_at", "promotion_noted_at", "promotion_snoozed_until"]
+    )
     return moved
 
 
