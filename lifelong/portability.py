@@ -58,6 +58,9 @@ NOT_DATA = {
     "contenttypes.contenttype": "rebuilt by migrate; referred to by natural key",
     "auth.permission": "rebuilt by migrate; referred to by natural key",
     "admin.logentry": "the admin's own log, not business data",
+    # The trail of who saw what stays with the installation it happened in: an import
+    # never rewrites it (docs/audit.md); `lifelong audit --json` writes it out.
+    "audit.auditevent": "this installation's append-only audit log; import keeps it",
 }
 
 _HEAD_END = ', "models": ['
@@ -112,7 +115,7 @@ def exported_models() -> list[type[models.Model]]:
             for f in extra._meta.local_many_to_many
             if f.remote_field.through._meta.auto_created
         )
-    chosen.extend(m for m in lifelong_models() if m not in chosen)
+    chosen.extend(m for m in lifelong_models() if m not in chosen and label(m) not in NOT_DATA)
     return _dependency_order(chosen)
 
 
@@ -463,6 +466,7 @@ def import_all(
     report = ImportReport()
     connection = connections[using]
     with transaction.atomic(using=using):
+        _unlink_kept_rows(members, using)
         for model in reversed(chosen):
             report.replaced += model._base_manager.using(using).all()._raw_delete(using)
         seen: set[str] = set()
@@ -488,6 +492,18 @@ def import_all(
                 for sql in sequences:
                     cursor.execute(sql)
     return report
+
+
+def _unlink_kept_rows(members: set[type[models.Model]], using: str) -> None:
+    """Rows that stay (lifelong models left out of the export: the audit log) lose their
+    links to the rows about to be replaced, as a deleted user's audit events do."""
+    for model in lifelong_models():
+        if model in members:
+            continue
+        for f in model._meta.local_concrete_fields:
+            if f.is_relation and f.null and f.related_model in members:
+                rows = model._base_manager.using(using).exclude(**{f.attname: None})
+                rows.update(**{f.attname: None})
 
 
 def _insert_rows(

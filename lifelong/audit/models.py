@@ -25,6 +25,18 @@ class Via(models.TextChoices):
     WORKER = "worker", "Worker"
 
 
+class AppendOnlyError(Exception):
+    """An audit event was about to be changed or deleted; the trail only grows."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The audit log is append-only: events cannot be deleted.")
+
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnlyError("The audit log is append-only: events cannot be changed.")
+
+
 class AuditEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -39,9 +51,21 @@ class AuditEvent(models.Model):
     via = models.CharField(max_length=10, choices=Via.choices, default=Via.WEB)
     ip = models.GenericIPAddressField(null=True, blank=True)
 
+    # The default manager refuses delete() and update(); Django's base manager stays plain,
+    # so deleting a user can still null `actor` (the one change the triggers allow).
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         who = self.actor_name or "system"
         return f"{self.at:%Y-%m-%d %H:%M} {who} {self.action} {self.target}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("The audit log is append-only: events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The audit log is append-only: events cannot be deleted.")
