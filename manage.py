@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-from lifelong.__main__ import main
+from lifelong.__main__ import manage
 
 if __name__ == "__main__":
-    main()
+    manage()

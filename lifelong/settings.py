@@ -33,6 +33,9 @@ SECRET_KEY = os.environ.get("LIFELONG_SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = os.environ.get("LIFELONG_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
 
 INSTALLED_APPS = [
+    # Before django.contrib.auth, so that its createsuperuser (which checks every
+    # password) is the one that runs.
+    "lifelong.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,7 +44,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",  # serves its bundled Swagger UI for /api/v1/docs (no CDN)
     "lifelong",
-    "lifelong.accounts",
     "lifelong.customers",
     "lifelong.touches",
     "lifelong.commerce",
@@ -131,6 +133,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+# Sessions end after LIFELONG_SESSION_SECONDS without a request (8 hours), in development
+# too: every request restarts the clock. They survive closing the browser, which restores
+# its tabs anyway; idle expiry is the limit that holds (docs/security-login.md).
+SESSION_COOKIE_AGE = env_int("LIFELONG_SESSION_SECONDS", 8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+# Sign-in throttling counts failures per address: REMOTE_ADDR, unless this many proxies
+# in front of Lifelong each append to X-Forwarded-For (docs/security-login.md).
+LIFELONG_TRUSTED_PROXY_COUNT = env_int("LIFELONG_TRUSTED_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = "en-gb"
 USE_I18N = True

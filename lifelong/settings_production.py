@@ -20,6 +20,5 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = int(os.environ.get("LIFELONG_SESSION_SECONDS", str(8 * 3600)))
-SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: the clock restarts on each request
+# Idle expiry (SESSION_COOKIE_AGE, SESSION_SAVE_EVERY_REQUEST) comes from settings.py.
 X_FRAME_OPTIONS = "DENY"

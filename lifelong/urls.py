@@ -2,11 +2,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from lifelong.accounts import views as accounts_views
 from lifelong.api import api
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="agenda:today"), name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("lifelong.accounts.urls")),
     path("customers/", include("lifelong.customers.urls")),

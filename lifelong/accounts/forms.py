@@ -5,7 +5,10 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
+from lifelong.accounts import throttle
 from lifelong.accounts.models import Business, Role, User
 
 
@@ -62,3 +65,40 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["first_name", "last_name", "email", "signature"]
         widgets = {"signature": forms.Textarea(attrs={"rows": 4})}
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, refusing attempts while lifelong.accounts.throttle says so.
+
+    `refusal` is set when the form was refused, so the view can answer 429."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Your username and password did not match. Please try again.",
+    }
+
+    def __init__(self, request=None, *args, **kwargs) -> None:
+        super().__init__(request, *args, **kwargs)
+        self.refusal: throttle.Refusal | None = None
+        self.client_ip = throttle.client_ip(request) if request is not None else "unknown"
+
+    def clean(self) -> dict:
+        username = self.cleaned_data.get("username")
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()  # a missing field: nothing was tried
+        known = throttle.account_key(username) in throttle.known_accounts(self.request)
+        self._refuse_if_throttled(username, known)
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code != "invalid_login":
+                raise
+            throttle.record_failure(username, self.client_ip)
+            # The failure that reaches a limit says so at once, rather than on the next try.
+            self._refuse_if_throttled(username, known)
+            raise
+
+    def _refuse_if_throttled(self, username: str, known_device: bool) -> None:
+        self.refusal = throttle.check(username, self.client_ip, known_device=known_device)
+        if self.refusal is not None:
+            raise ValidationError(self.refusal.message(), code="throttled")

@@ -124,3 +124,24 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in: the name typed (lower-cased, whether or not such a user exists)
+    and where it came from. Read by lifelong.accounts.throttle; rows older than its longest
+    window are pruned as new ones are written."""
+
+    username = models.CharField(max_length=150)
+    ip = models.CharField(max_length=64, help_text="An IPv4 address or an IPv6 /64 network.")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "ip", "at"], name="loginfailure_user_ip_at"),
+            models.Index(fields=["ip", "at"], name="loginfailure_ip_at"),
+            models.Index(fields=["username", "at"], name="loginfailure_user_at"),
+            models.Index(fields=["at"], name="loginfailure_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip} at {self.at:%Y-%m-%d %H:%M}"

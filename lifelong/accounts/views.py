@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 
@@ -13,10 +14,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lifelong.accounts import services
-from lifelong.accounts.forms import BusinessForm, NewUserForm, ProfileForm, RoleForm, TokenForm
+from lifelong.accounts import services, throttle
+from lifelong.accounts.forms import (
+    BusinessForm,
+    NewUserForm,
+    ProfileForm,
+    RoleForm,
+    ThrottledAuthenticationForm,
+    TokenForm,
+)
 from lifelong.accounts.models import ApiToken, Business, User
 
 View = Callable[..., HttpResponse]
@@ -62,6 +71,33 @@ def confirm_page(
             "danger": danger,
         },
     )
+
+
+# ---------------------------------------------------------------- signing in
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page with throttling of failed attempts (docs/security-login.md).
+
+    A refused attempt answers 429 with Retry-After; Django's login() gives the session a
+    new key, so a key known before signing in is worthless after it."""
+
+    form_class = ThrottledAuthenticationForm
+
+    def form_invalid(self, form: ThrottledAuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.refusal is not None:
+            response.status_code = 429
+            seconds = (form.refusal.until - timezone.now()).total_seconds()
+            response["Retry-After"] = str(max(1, math.ceil(seconds)))
+        return response
+
+    def form_valid(self, form: ThrottledAuthenticationForm) -> HttpResponse:
+        username = form.get_user().get_username()
+        throttle.clear(form.cleaned_data["username"], form.client_ip)
+        response = super().form_valid(form)
+        throttle.remember_device(self.request, response, username)
+        return response
 
 
 # ---------------------------------------------------------------- business settings
