@@ -57,6 +57,7 @@ from lifelong.occasions.services import sync_occasions
 from lifelong.outreach.models import Program, Template
 from lifelong.outreach.programs import save_program
 from lifelong.outreach.rendering import ensure_starter_templates
+from lifelong.privacy.consent import record_consent_changes
 from lifelong.promises.demo import add_demo_promises
 from lifelong.referrals.demo import add_demo_referrals
 from lifelong.segments.models import Segment
@@ -851,6 +852,14 @@ def generate(
                 when = [t.occurred_at for t in touches[id(c)]]
                 c.last_touched_at = max(when) if when else None
             Customer.objects.bulk_create(batch)
+            record_consent_changes(
+                [
+                    (c.pk, True, c.email_consent_at, c.email_consent_source)
+                    for c in batch
+                    if c.email_consent
+                ],
+                how="demo",
+            )
             emails, phones, terms, tag_links = [], [], [], []
             relatives, answers, all_touches = [], [], []
             for customer, person in rows:

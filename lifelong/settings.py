@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "lifelong.events",
     "lifelong.agenda",
     "lifelong.audit",
+    "lifelong.privacy",
 ]
 
 MIDDLEWARE = [

@@ -803,7 +803,8 @@ def merge_customers(keep: Customer, other: Customer, *, by: User | None) -> Cust
         "m"
     ]
     other.delete()
-    services.save_customer(keep)  # validates, re-indexes search, recomputes next_due_at
+    # validates, re-indexes search, recomputes next_due_at, notes a consent taken over
+    services.save_customer(keep, consent_how="merge", consent_by=by)
     from lifelong.occasions.services import sync_occasions  # occasions sits above customers
 
     sync_occasions(Customer.objects.filter(pk=keep.pk))

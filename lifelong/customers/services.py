@@ -135,9 +135,13 @@ def save_customer(
     emails: Sequence[ContactPoint | str] | None = None,
     phones: Sequence[ContactPoint | str] | None = None,
     tags: Iterable[str] | None = None,
+    consent_how: str = "form",
+    consent_by: User | None = None,
 ) -> Customer:
     """Validate and save `customer` with its emails, phones and tags (None leaves them as they are).
 
+    A change of marketing consent is added to the customer's consent history as made
+    `consent_how` ("form", "api", "import", …: privacy.models.How) by `consent_by`.
     Raises ValidationError keyed by field name; nothing is written then.
     """
     errors: dict[str, list[str]] = {}
@@ -171,10 +175,22 @@ def save_customer(
     if errors:
         raise ValidationError(errors)
 
-    _track_consent(customer)
+    consent_changed = _track_consent(customer)
     customer.sort_name = customer.compute_sort_name()
     customer.updated_at = timezone.now()
     customer.save()
+    if consent_changed:
+        # Imported here: privacy builds on customers, not the other way round.
+        from lifelong.privacy.consent import record_consent_change
+
+        record_consent_change(
+            customer.pk,
+            customer.email_consent,
+            how=consent_how,
+            actor=consent_by,
+            source=customer.email_consent_source,
+            at=customer.email_consent_at,
+        )
 
     if clean_emails is not None:
         customer.emails.all().delete()
@@ -195,8 +211,9 @@ def save_customer(
     return customer
 
 
-def _track_consent(customer: Customer) -> None:
-    """Stamp when marketing consent changed; a new record keeps a date the caller knows."""
+def _track_consent(customer: Customer) -> bool:
+    """Stamp when marketing consent changed; a new record keeps a date the caller knows.
+    Whether it changed (a new customer who consents counts)."""
     previous = None
     if customer.pk:
         stored = Customer.objects.filter(pk=customer.pk).values_list("email_consent", flat=True)
@@ -204,8 +221,11 @@ def _track_consent(customer: Customer) -> None:
     if previous is None:
         if customer.email_consent and customer.email_consent_at is None:
             customer.email_consent_at = timezone.now()
-    elif previous != customer.email_consent:
+        return customer.email_consent
+    if previous != customer.email_consent:
         customer.email_consent_at = timezone.now()
+        return True
+    return False
 
 
 def set_tags(customer: Customer, names: Iterable[str]) -> None:

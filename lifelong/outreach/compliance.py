@@ -136,20 +136,28 @@ def preferences_url(token: str, *, root: str | None = None) -> str:
 
 
 @transaction.atomic
-def unsubscribe(recipient: Recipient) -> Suppression:
-    """Stop all email to the address and withdraw the customer's marketing consent."""
+def unsubscribe(recipient: Recipient, *, how: str = "unsubscribe link") -> Suppression:
+    """Stop all email to the address and withdraw the customer's marketing consent
+    (noted in their consent history as withdrawn `how`: "unsubscribe link" or
+    "preference page")."""
     suppression = suppress(
         recipient.address,
         SuppressionReason.UNSUBSCRIBED,
         note=f"Unsubscribed by link (customer #{recipient.customer_id})",
     )
     now = timezone.now()
-    Customer.objects.filter(pk=recipient.customer_id, email_consent=True).update(
+    withdrawn = Customer.objects.filter(pk=recipient.customer_id, email_consent=True).update(
         email_consent=False,
         email_consent_at=now,
         email_consent_source=UNSUBSCRIBED_SOURCE,
         updated_at=now,
     )
+    if withdrawn:
+        from lifelong.privacy.consent import record_consent_change
+
+        record_consent_change(
+            recipient.customer_id, False, how=how, source=UNSUBSCRIBED_SOURCE, at=now
+        )
     return suppression
 
 

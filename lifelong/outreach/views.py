@@ -36,7 +36,8 @@ def _unsubscribe_page(request: HttpRequest, token: str, page: str) -> HttpRespon
     recipient = _recipient(token)
     done = False
     if request.method == "POST":
-        compliance.unsubscribe(recipient)
+        how = "preference page" if page == "preferences" else "unsubscribe link"
+        compliance.unsubscribe(recipient, how=how)
         done = True
     state = compliance.recipient_state(recipient)
     return render(
