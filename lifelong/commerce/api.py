@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
+from lifelong.audit.log import record_request
 from lifelong.commerce import services
 from lifelong.commerce.models import Product, ProductVersion, Purchase
 from lifelong.commerce.schemas import (
@@ -75,6 +76,7 @@ def purchase_create(request: HttpRequest, customer_id: int, payload: PurchaseIn)
         lines=lines,
         reference=payload.reference,
     )
+    record_request(request, "create", customer_id=customer.pk, target="customer.purchases")
     return Status(201, services.purchases_of(customer).get(pk=purchase.pk))
 
 
@@ -86,6 +88,7 @@ def purchase_detail(request: HttpRequest, customer_id: int, purchase_id: int) ->
 @router.delete(PURCHASE, response={204: None, **CLIENT_ERRORS})
 def purchase_delete(request: HttpRequest, customer_id: int, purchase_id: int) -> HttpResponse:
     services.delete_purchase(_purchase(request, customer_id, purchase_id))
+    record_request(request, "delete", customer_id=customer_id, target="customer.purchases")
     return HttpResponse(status=204)
 
 

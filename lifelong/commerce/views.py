@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from lifelong.accounts.models import Business
 from lifelong.accounts.views import confirm_page
+from lifelong.audit.log import record_request
 from lifelong.commerce import services
 from lifelong.commerce.forms import ProductForm, PurchaseForm, VersionForm
 from lifelong.commerce.models import Product, ProductVersion, Purchase
@@ -90,6 +91,7 @@ def record(request: HttpRequest, customer_id: int) -> HttpResponse:
         except ValidationError as e:
             form.add_error(None, _form_errors(e))
         else:
+            record_request(request, "create", customer_id=customer.pk, target="customer.purchases")
             if not is_htmx(request):
                 messages.success(request, "Purchase recorded.")
                 return redirect(_panel_url(customer))
@@ -148,6 +150,7 @@ def delete(request: HttpRequest, customer_id: int, purchase_id: int) -> HttpResp
     purchase = get_object_or_404(Purchase, pk=purchase_id, customer=customer)
     if request.method == "POST":
         services.delete_purchase(purchase)
+        record_request(request, "delete", customer_id=customer.pk, target="customer.purchases")
         messages.success(request, "Purchase deleted.")
         return redirect(_panel_url(customer))
     when = purchase.occurred_at.strftime("%Y-%m-%d")

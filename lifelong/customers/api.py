@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
+from lifelong.audit.log import record_request
 from lifelong.customers import duplicates, services
 from lifelong.customers.access import (
     assignable_owner,
@@ -56,6 +57,7 @@ def _save(request: HttpRequest, customer: Customer, data: dict[str, Any]) -> Cus
 
     Raises ValidationError with every field's problems together, and writes nothing then.
     """
+    audit_action = "change" if customer.pk else "create"
     errors: dict[str, list[str]] = {}
     try:
         if "owner" in data:
@@ -85,6 +87,7 @@ def _save(request: HttpRequest, customer: Customer, data: dict[str, Any]) -> Cus
         if errors:
             # Raised inside the transaction, so a save that passed on its own is undone.
             raise ValidationError(errors)
+    record_request(request, audit_action, customer_id=customer.pk, target="customer")
     return customer
 
 
@@ -116,7 +119,9 @@ def customer_create(request: HttpRequest, payload: CustomerIn) -> Status:
 
 @router.get(CUSTOMER, response={200: CustomerOut, **CLIENT_ERRORS})
 def customer_detail(request: HttpRequest, customer_id: int) -> Customer:
-    return get_customer_for_user(request.user, customer_id)
+    customer = get_customer_for_user(request.user, customer_id)
+    record_request(request, "view", customer_id=customer.pk, target="customer")
+    return customer
 
 
 @router.patch(CUSTOMER, response={200: CustomerOut, **CLIENT_ERRORS})
@@ -138,6 +143,7 @@ def customer_archive(request: HttpRequest, customer_id: int) -> Customer:
     """Archive the customer (a soft delete: nothing is erased; POST …/restore undoes it)."""
     customer = get_customer_for_user(request.user, customer_id)
     services.archive_customer(customer)
+    record_request(request, "change", customer_id=customer.pk, target="customer archived")
     return customer
 
 
@@ -146,6 +152,7 @@ def customer_restore(request: HttpRequest, customer_id: int) -> Customer:
     """Bring an archived customer back."""
     customer = get_customer_for_user(request.user, customer_id)
     services.restore_customer(customer)
+    record_request(request, "change", customer_id=customer.pk, target="customer restored")
     return customer
 
 
@@ -174,7 +181,10 @@ def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> 
     if keep.pk == other.pk:
         raise ValidationError({"other": ["A customer cannot be merged with themselves."]})
     moved = duplicates.what_moves(other)
+    other_pk = other.pk
     keep = duplicates.merge_customers(keep, other, by=request.user)
+    record_request(request, "change", customer_id=keep.pk, target="customer merged")
+    record_request(request, "delete", customer_id=other_pk, target="customer merged")
     return {"customer": keep, "moved": moved.counts}
 
 
@@ -204,7 +214,9 @@ def relative_create(request: HttpRequest, customer_id: int, payload: RelativeIn)
     relative = Relative(customer=customer)
     for name in RELATIVE_FIELDS:
         setattr(relative, name, getattr(payload, name))
-    return Status(201, services.save_relative(relative))
+    services.save_relative(relative)
+    record_request(request, "create", customer_id=customer.pk, target="customer.relatives")
+    return Status(201, relative)
 
 
 @router.get(
@@ -229,7 +241,9 @@ def relative_update(
     for name in RELATIVE_FIELDS:
         if name in data:
             setattr(relative, name, data[name])
-    return services.save_relative(relative)
+    services.save_relative(relative)
+    record_request(request, "change", customer_id=customer_id, target="customer.relatives")
+    return relative
 
 
 @router.delete(
@@ -239,6 +253,7 @@ def relative_update(
 )
 def relative_delete(request: HttpRequest, customer_id: int, relative_id: int) -> HttpResponse:
     _relative(request, customer_id, relative_id).delete()
+    record_request(request, "delete", customer_id=customer_id, target="customer.relatives")
     return HttpResponse(status=204)
 
 
@@ -257,6 +272,7 @@ def question_list(request: HttpRequest) -> list[ProfileQuestion]:
 def profile_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     """The profile sheet: visible questions by section, the answers, completeness, unknowns."""
     customer = get_customer_for_user(request.user, customer_id)
+    record_request(request, "view", customer_id=customer.pk, target="customer.answers")
     return profile_out(services.profile_sheet(customer))
 
 
@@ -275,4 +291,5 @@ def answer_set(
         answer = services.set_answer(customer, question, payload.value, by=request.user)
     except ValidationError as e:
         raise ValidationError({"value": e.messages}) from None
+    record_request(request, "change", customer_id=customer.pk, target="customer.answers")
     return profile_row(services.SheetRow(question, answer))

@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from lifelong.accounts.views import confirm_page, owner_required
+from lifelong.audit.log import record_request
 from lifelong.cursors import BadCursor
 from lifelong.customers import services
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
@@ -99,6 +100,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "side_panels": render_panels(request, customer, "side"),
         **_sheet_context(customer),
     }
+    record_request(request, "view", customer_id=customer.pk, target="customer")
     return render(request, "customers/detail.html", context)
 
 
@@ -134,6 +136,8 @@ def _customer_form(request: HttpRequest, customer: Customer, *, template: str) -
             except ValidationError as e:
                 form.add_service_errors(e)
             else:
+                action = "create" if creating else "change"
+                record_request(request, action, customer_id=customer.pk, target="customer")
                 verb = "added" if creating else "saved"
                 messages.success(request, f"{customer.display_name} {verb}.")
                 return redirect("customers:detail", customer.pk)
@@ -148,6 +152,7 @@ def customer_archive(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_customer_for_user(request.user, pk)
     if request.method == "POST":
         services.archive_customer(customer)
+        record_request(request, "change", customer_id=customer.pk, target="customer archived")
         messages.success(
             request, f"{customer.display_name} archived. Find them under Archived in the list."
         )
@@ -168,6 +173,7 @@ def customer_archive(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_restore(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_customer_for_user(request.user, pk)
     services.restore_customer(customer)
+    record_request(request, "change", customer_id=customer.pk, target="customer restored")
     messages.success(request, f"{customer.display_name} restored.")
     return redirect("customers:detail", customer.pk)
 
@@ -209,6 +215,7 @@ def answer_edit(request: HttpRequest, pk: int, question_id: int) -> HttpResponse
             except ValidationError as e:
                 form.add_error("value", e)
             else:
+                record_request(request, "change", customer_id=pk, target="customer.answers")
                 if not is_htmx(request):
                     messages.success(request, f"Saved: {question.text}")
                     return redirect(
@@ -260,6 +267,10 @@ def _relative_form(request: HttpRequest, customer: Customer, relative: Relative)
             except ValidationError as e:
                 form.add_error(None, e)
             else:
+                action = "create" if creating else "change"
+                record_request(
+                    request, action, customer_id=customer.pk, target="customer.relatives"
+                )
                 verb = "added" if creating else "saved"
                 messages.success(request, f"{relative.name} {verb}.")
                 return redirect(reverse("customers:detail", args=[customer.pk]) + "#relatives")
@@ -275,6 +286,7 @@ def relative_delete(request: HttpRequest, pk: int, relative_id: int) -> HttpResp
     relative = _relative(customer, relative_id)
     if request.method == "POST":
         relative.delete()
+        record_request(request, "delete", customer_id=customer.pk, target="customer.relatives")
         messages.success(request, f"{relative.name} removed.")
         return redirect(reverse("customers:detail", args=[customer.pk]) + "#relatives")
     return confirm_page(

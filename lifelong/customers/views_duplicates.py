@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from lifelong.audit.log import record_request
 from lifelong.cursors import BadCursor
 from lifelong.customers import duplicates
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
@@ -89,6 +90,8 @@ def merge(request: HttpRequest, a: int, b: int) -> HttpResponse:
         except ValidationError as e:
             messages.error(request, "Could not merge: " + " ".join(e.messages))
             return redirect("customers:merge", first.pk, second.pk)
+        record_request(request, "change", customer_id=keep.pk, target="customer merged")
+        record_request(request, "delete", customer_id=other_pk, target="customer merged")
         messages.success(
             request,
             f"Merged {name} (#{other_pk}) into {keep.display_name}: moved {moved.summary}.",

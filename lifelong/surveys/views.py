@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from lifelong.accounts.access import manages_business, require_manager
 from lifelong.accounts.models import User
+from lifelong.audit.log import record_request
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.models import Customer
 from lifelong.surveys import services
@@ -85,6 +86,7 @@ def responses_csv(request: HttpRequest, survey_id: int) -> HttpResponse:
     )
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-{stamp}.csv"'
+    record_request(request, "export", target="survey responses csv")
     return response
 
 

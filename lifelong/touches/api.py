@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Status
 
+from lifelong.audit.log import record_request
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS
 from lifelong.touches import coverage, services
@@ -56,6 +57,7 @@ def touch_create(request: HttpRequest, customer_id: int, payload: TouchIn) -> St
         summary=payload.summary,
         outcome=payload.outcome,
     )
+    record_request(request, "create", customer_id=customer.pk, target="customer.touches")
     return Status(201, touch)
 
 
@@ -73,12 +75,15 @@ def touch_update(
     for name in TOUCH_FIELDS:
         if name in data:
             setattr(touch, name, data[name])
-    return services.save_touch(touch)
+    services.save_touch(touch)
+    record_request(request, "change", customer_id=customer_id, target="customer.touches")
+    return touch
 
 
 @router.delete(TOUCH, response={204: None, **CLIENT_ERRORS})
 def touch_delete(request: HttpRequest, customer_id: int, touch_id: int) -> HttpResponse:
     services.delete_touch(_touch(request, customer_id, touch_id))
+    record_request(request, "delete", customer_id=customer_id, target="customer.touches")
     return HttpResponse(status=204)
 
 

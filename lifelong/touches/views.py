@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from lifelong.accounts.views import confirm_page
+from lifelong.audit.log import record_request
 from lifelong.cursors import BadCursor
 from lifelong.customers.access import get_customer_for_user
 from lifelong.customers.models import Customer
@@ -52,6 +53,7 @@ def log(request: HttpRequest, customer_id: int) -> HttpResponse:
         except ValidationError as e:
             form.add_error(None, e)
         else:
+            record_request(request, "create", customer_id=customer.pk, target="customer.touches")
             if not is_htmx(request):
                 messages.success(request, "Touch logged.")
                 return redirect(_timeline_url(customer))
@@ -102,6 +104,7 @@ def edit(request: HttpRequest, customer_id: int, touch_id: int) -> HttpResponse:
         except ValidationError as e:
             form.add_error(None, e)
         else:
+            record_request(request, "change", customer_id=customer.pk, target="customer.touches")
             messages.success(request, "Touch saved.")
             return redirect(_timeline_url(customer))
     return render(
@@ -115,6 +118,7 @@ def delete(request: HttpRequest, customer_id: int, touch_id: int) -> HttpRespons
     touch = _touch(customer, touch_id)
     if request.method == "POST":
         services.delete_touch(touch)
+        record_request(request, "delete", customer_id=customer.pk, target="customer.touches")
         messages.success(request, "Touch deleted.")
         return redirect(_timeline_url(customer))
     return confirm_page(

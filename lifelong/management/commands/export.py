@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from lifelong import portability
 from lifelong.accounts.models import User
+from lifelong.audit import log as audit
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer, ProfileAnswer
 from lifelong.imports.vcard import write_vcards
@@ -158,6 +159,7 @@ class Command(BaseCommand):
             if viewer is None:
                 raise CommandError(f"No user called {user!r}.")
         qs = customers_for_export(viewer)
+        audit.record(viewer, "export", target=f"customers {options['format']} export", via="cli")
         with self._open(output) as out:
             show = bool(output) and not options["no_progress"]
             with tqdm(
@@ -243,6 +245,7 @@ def add_all_parser(sub: Any) -> None:
 
 def export_all(command: Command, output: str | None, *, no_progress: bool) -> None:
     show = bool(output) and not no_progress
+    audit.record(None, "export", target="export all", via="cli")
     with (
         command._open(output) as out,
         tqdm(
