@@ -153,6 +153,40 @@ def clear(username: str, ip: str) -> None:
     LoginFailure.objects.filter(username=account_key(username), ip=ip).delete()
 
 
+def current_refusals(now: dt.datetime | None = None) -> list[tuple[str, Refusal]]:
+    """Who is refused now, in words ("ruben from 203.0.113.7", "203.0.113.7", "ruben"),
+    with each refusal; the accounts are refused only to browsers they never used."""
+    now = now or timezone.now()
+    recent = LoginFailure.objects.filter(at__gt=now - KEEP)
+    found: list[tuple[str, Refusal]] = []
+    pairs = recent.values_list("username", "ip").distinct().order_by("username", "ip")
+    for username, ip in pairs:
+        failures = recent.filter(username=username, ip=ip)
+        if refusal := _check(PER_ACCOUNT_AND_IP, failures, now):
+            found.append((f"{username} from {ip}", refusal))
+    for ip in recent.values_list("ip", flat=True).distinct().order_by("ip"):
+        if refusal := _check(PER_IP, recent.filter(ip=ip), now):
+            found.append((f"everybody from {ip}", refusal))
+    for username in recent.values_list("username", flat=True).distinct().order_by("username"):
+        if refusal := _check(PER_ACCOUNT, recent.filter(username=username), now):
+            found.append((f"{username} from browsers that never signed in to it", refusal))
+    return found
+
+
+def forget(*, username: str | None = None, ip: str | None = None) -> int:
+    """Forget the failures of an account, an address or the pair (lifting their refusals);
+    the number of failures forgotten."""
+    if username is None and ip is None:
+        raise ValueError("name an account, an address or both")
+    failures = LoginFailure.objects.all()
+    if username is not None:
+        failures = failures.filter(username=account_key(username))
+    if ip is not None:
+        failures = failures.filter(ip=normalise_ip(ip) or ip)
+    deleted, _ = failures.delete()
+    return deleted
+
+
 # ---------------------------------------------------------------- known devices
 
 

@@ -397,3 +397,46 @@ def test_passwords_are_stored_with_argon2(db, settings):
     assert user.password.startswith("argon2$argon2id$")
     client = Client()
     assert sign_in(client, "lisa", LONG_ENOUGH).status_code == 302
+
+
+# ---------------------------------------------------------------- lifelong throttle
+
+
+def throttle_command(*args: str) -> str:
+    out = StringIO()
+    call_command("throttle", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_throttle_list_says_who_is_refused_and_until_when(client, rep):
+    assert throttle_command("list") == "Nobody is refused sign-in.\n"
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as t:
+        fail(client, "ruben", 5)
+        for name in ["a", "b", "c", "d", "e"]:  # four each: only the address is refused
+            fail(client, name, 4, ip=ELSEWHERE)
+        spray_account("maja")
+        t.shift(dt.timedelta(minutes=5))
+        lines = throttle_command("list").splitlines()
+    # The business's time zone (Stockholm) is an hour ahead of UTC in March.
+    assert lines[0] == (
+        "maja from browsers that never signed in to it: refused until 2026-03-02 11:00 CET "
+        "(55 min; rule: per account)"
+    )
+    assert sorted(lines[1:]) == [
+        "everybody from 10.0.0.2: refused until 2026-03-02 10:15 CET (10 min; rule: per address)",
+        "ruben from 10.0.0.1: refused until 2026-03-02 10:15 CET "
+        "(10 min; rule: per account and address)",
+    ]
+
+
+def test_throttle_clear_lifts_a_refusal_at_once(client, rep):
+    fail(client, "ruben", 5)
+    fail(client, "otto", 3)
+    assert "Forgot 5 failed attempts of Ruben from 10.0.0.1." in throttle_command(
+        "clear", "--user", "Ruben", "--address", HOME
+    )
+    assert sign_in(client, "ruben", PASSWORD).status_code == 302
+    assert LoginFailure.objects.filter(username="otto").count() == 3
+    assert "Forgot 3" in throttle_command("clear", "--address", HOME)
+    with pytest.raises(CommandError, match="Say whose"):
+        throttle_command("clear")
