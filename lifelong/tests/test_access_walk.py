@@ -1,0 +1,744 @@
+"""The access walk: every URL and every API operation, requested by an outsider.
+
+One world (access_world.py) holds a record of every kind, all belonging to a rep's
+customers. The outsider is another rep, who owns nothing. Each URL name and each API
+operation has an entry in URLS or OPERATIONS saying what the outsider may get:
+
+- REFUSED: a record of somebody else's, or a page for owners/managers only: every
+  method answers 403 or 404 (or 405 for a method the view does not take), and a POST,
+  PUT, PATCH or DELETE changes nothing in the database.
+- SHARED: the business's shared setup (products, templates, programs, segments, surveys,
+  events, extras): a rep may read it (200), without any of the world's customers on the
+  page; changing it is refused as above.
+- OWN: the outsider's own scope (their lists, agenda, settings): 200, and none of the
+  world's customers shows; a POST the entry gives must change nothing of the world's.
+- PUBLIC: reached without an account by design (login, links with a secret or signed
+  token); requested with a wrong token, it shows nothing of the world's.
+
+A new view or API operation without an entry fails test_every_view_and_operation_has_an_
+access_entry: add it to URLS or OPERATIONS below. See docs/access.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import bearer, client_for
+from lifelong.agenda import services as agenda
+from lifelong.api import api
+from lifelong.tests.access_world import MARKER, World, build_world, changed_tables, fingerprint
+
+REFUSED, SHARED, OWN, PUBLIC = "refused", "shared", "own", "public"
+NOT_SERVED = frozenset({403, 404, 405})  # a page the outsider cannot have
+API_REFUSED = frozenset({403, 404})
+
+Data = Callable[[World], Any]
+
+
+@dataclass(frozen=True)
+class Access:
+    """What an outsider may get from one URL name or API operation."""
+
+    kind: str
+    reason: str = ""
+    # Path parameters beyond the defaults of PARAMS (e.g. "pk" means a different record
+    # on each page).
+    kwargs: Data | None = None
+    # Query string of the GET (web) or of every method (API).
+    query: Data | None = None
+    # The POST data (web) or JSON body (API); a list of them tries each. REFUSED pages
+    # are always POSTed ({} when not given); OWN and SHARED pages only when given.
+    post: Data | None = None
+    # What a POST of OWN/SHARED data may answer (it must still change nothing).
+    post_status: frozenset[int] = NOT_SERVED
+    # What the GET of an OWN/SHARED page answers (405 for a page that only takes POSTs).
+    get_status: frozenset[int] = frozenset({200})
+    # More GETs, each with this query string, that must be refused (403/404): a shared
+    # page asked about one of the world's records.
+    refused_queries: Data | None = None
+
+
+def refused(reason: str = "", **kw: Any) -> Access:
+    return Access(REFUSED, reason, **kw)
+
+
+def shared(reason: str, **kw: Any) -> Access:
+    return Access(SHARED, reason, **kw)
+
+
+def own(reason: str, **kw: Any) -> Access:
+    return Access(OWN, reason, **kw)
+
+
+def public(reason: str, **kw: Any) -> Access:
+    return Access(PUBLIC, reason, **kw)
+
+
+# Path parameters by name, from the world; entries override the ambiguous ones.
+PARAMS: dict[str, Data] = {
+    "customer_id": lambda w: w.customer.pk,
+    "relative_id": lambda w: w.relative.pk,
+    "question_id": lambda w: w.question.pk,
+    "question_key": lambda w: w.question.key,
+    "touch_id": lambda w: w.touch.pk,
+    "purchase_id": lambda w: w.purchase.pk,
+    "product_id": lambda w: w.product.pk,
+    "version_id": lambda w: w.version.pk,
+    "occasion_id": lambda w: w.occasion.pk,
+    "referral_id": lambda w: w.referral.pk,
+    "promise_id": lambda w: w.promise.pk,
+    "event_id": lambda w: w.event.pk,
+    "survey_id": lambda w: w.survey.pk,
+    "segment_id": lambda w: w.segment.pk,
+    "template_id": lambda w: w.template.pk,
+    "program_id": lambda w: w.program.pk,
+    "message_id": lambda w: w.draft.pk,
+    "suppression_id": lambda w: w.suppression.pk,
+    "batch_id": lambda w: w.batch.pk,
+    "user_id": lambda w: w.rep.pk,
+    "token_id": lambda w: w.token.pk,
+    "a": lambda w: w.customer.pk,
+    "b": lambda w: w.referred.pk,
+}
+
+
+def customer_pk(w: World) -> dict[str, int]:
+    return {"pk": w.customer.pk}
+
+
+def agenda_keys(w: World) -> list[str]:
+    """The keys of every item on the rep's agenda, to act on as the outsider."""
+    keys = {item.key for item in agenda.agenda(w.rep, limit=500)}
+    for _day, items, _more in agenda.week(w.rep, per_day=50):
+        keys.update(item.key for item in items)
+    assert keys, "the world puts nothing on the rep's agenda: the walk would act on nothing"
+    return sorted(keys)
+
+
+SETUP = "the business's shared setup: every user reads it, owners and managers change it"
+
+# ---------------------------------------------------------------- the web pages
+
+URLS: dict[str, Access] = {
+    "home": public("redirects to Today"),
+    "login": public("the login form"),
+    "logout": public("logs out; the walk never POSTs it"),
+    "api:openapi-json": public("the API's description, no data"),
+    "api:openapi-view": public("the API's documentation page, no data"),
+    # accounts
+    "accounts:settings": refused("owners only"),
+    "accounts:users": refused("owners only"),
+    "accounts:user_role": refused("owners only", post=lambda w: {f"u{w.rep.pk}-role": "owner"}),
+    "accounts:user_active": refused("owners only"),
+    "accounts:tokens": own("the user's own API tokens"),
+    "accounts:token_revoke": refused("another user's token"),
+    "accounts:profile": own("the user's own profile"),
+    "accounts:password": own("the user's own password"),
+    # customers
+    "customers:list": own("the customers the user may see"),
+    "customers:new": own("a new customer of the user's own"),
+    "customers:duplicates": own("duplicates among the customers the user may see"),
+    "customers:merge": refused(post=lambda w: {"keep": w.customer.pk}),
+    "customers:duplicate_dismiss": refused(),
+    "customers:questions": refused("the owner keeps the profile sheet's questions"),
+    "customers:question_move": refused("owners only", post=lambda w: {"direction": "up"}),
+    "customers:question_visibility": refused("owners only", post=lambda w: {"hidden": "1"}),
+    "customers:detail": refused(kwargs=customer_pk),
+    "customers:edit": refused(
+        kwargs=customer_pk, post=lambda w: {"first_name": "Hacked", "last_name": "X"}
+    ),
+    "customers:archive": refused(kwargs=customer_pk),
+    "customers:restore": refused(kwargs=customer_pk),
+    "customers:answer": refused(kwargs=customer_pk),
+    "customers:answer_edit": refused(kwargs=customer_pk, post=lambda w: {"value": "Hacked"}),
+    "customers:relative_new": refused(
+        kwargs=customer_pk, post=lambda w: {"name": "Hacked", "relationship": "child"}
+    ),
+    "customers:relative_edit": refused(
+        kwargs=customer_pk, post=lambda w: {"name": "Hacked", "relationship": "child"}
+    ),
+    "customers:relative_delete": refused(kwargs=customer_pk),
+    # touches
+    "touches:coverage": own("coverage of the customers the user may see"),
+    "touches:timeline": refused(),
+    "touches:log": refused(post=lambda w: {"channel": "call", "summary": "Hacked"}),
+    "touches:edit": refused(post=lambda w: {"channel": "call", "summary": "Hacked"}),
+    "touches:delete": refused(),
+    # commerce
+    "commerce:products": shared(SETUP),
+    "commerce:product_new": refused("owners and managers change the products"),
+    "commerce:product_edit": refused(
+        "owners and managers change the products", post=lambda w: {"name": "Hacked"}
+    ),
+    "commerce:product_version_new": refused("owners and managers change the products"),
+    "commerce:product_version_edit": refused("owners and managers change the products"),
+    "commerce:product_version_upgrade": shared(
+        "counts over the customers the user may see; owners and managers prepare offers",
+        post=lambda w: {"price": "100", "expires_on": "2099-01-01"},
+    ),
+    "commerce:history": refused(),
+    "commerce:record": refused(post=lambda w: {"occurred_at": "2026-01-01", "total": "5"}),
+    "commerce:delete": refused(),
+    # value
+    "value:index": own("figures over the customers the user may see"),
+    "value:refresh": refused("owners and managers refresh the figures"),
+    "value:holdout": own("the holdout group among the customers the user may see"),
+    "value:at_risk": own("at-risk customers among those the user may see"),
+    # occasions
+    "occasions:index": own("occasions of the customers the user may see"),
+    "occasions:reset": own("resets the user's own calendar feed; not POSTed"),
+    "occasions:feed": public(
+        "the calendar feed, by its secret token", kwargs=lambda w: {"token": "wrong-token"}
+    ),
+    "occasions:add": refused(
+        post=lambda w: {"kind": "custom", "label": "Hacked", "date": "2020-01-01"}
+    ),
+    "occasions:delete": refused(),
+    # agenda
+    "agenda:today": own("the user's own agenda"),
+    "agenda:week": own("the user's own agenda"),
+    "agenda:act": own(
+        "acts on the user's own agenda items; the world's are refused",
+        get_status=frozenset({405}),
+        post_status=frozenset({404}),
+        post=lambda w: [
+            {"key": key, "action": action}
+            for key in agenda_keys(w)
+            for action in ("done", "dismiss")
+        ],
+    ),
+    # segments
+    "segments:list": shared(SETUP),
+    "segments:new": refused("owners and managers change the segments"),
+    "segments:count": own(
+        "counts the customers the user may see",
+        post=lambda w: {},
+        post_status=frozenset({200}),
+    ),
+    "segments:detail": shared("members shown are those the user may see"),
+    "segments:edit": refused("owners and managers change the segments"),
+    "segments:delete": refused("owners and managers change the segments"),
+    # outreach: templates
+    "outreach:templates": shared(SETUP),
+    "outreach:template_new": refused("owners and managers change templates"),
+    "outreach:template": shared(
+        "a template; previewed for a customer the user may see only",
+        refused_queries=lambda w: [{"customer": w.customer.pk}],
+    ),
+    "outreach:template_edit": refused("owners and managers change templates"),
+    "outreach:template_restore": refused("owners and managers change templates"),
+    "outreach:template_delete": refused("owners and managers change templates"),
+    # outreach: outbox, suppressions, the public unsubscribe pages
+    "outreach:outbox": own("messages to the customers the user may see"),
+    "outreach:message": refused(kwargs=lambda w: {"pk": w.message.pk}),
+    "outreach:message_retry": refused(kwargs=lambda w: {"pk": w.message.pk}),
+    "outreach:suppressions": refused("owners and managers keep the suppression list"),
+    "outreach:suppression_remove": refused(
+        "owners and managers keep the suppression list", kwargs=lambda w: {"pk": w.suppression.pk}
+    ),
+    "outreach:unsubscribe": public(
+        "one-click unsubscribe, by a signed token", kwargs=lambda w: {"token": "wrong-token"}
+    ),
+    "outreach:preferences": public(
+        "the recipient's preferences, by a signed token", kwargs=lambda w: {"token": "wrong-token"}
+    ),
+    # outreach: programs and drafts
+    "outreach:programs": shared(SETUP),
+    "outreach:program_new": refused("owners and managers change programs"),
+    "outreach:program": shared("a program; its messages counted over the user's customers"),
+    "outreach:program_edit": refused("owners and managers change programs"),
+    "outreach:program_run": refused("owners and managers run programs"),
+    "outreach:program_toggle": refused("owners and managers change programs"),
+    "outreach:drafts": own("drafts to the customers the user may see"),
+    "outreach:drafts_approve_all": own(
+        "approves the drafts the user may see; the world's stay drafts",
+        post=lambda w: {},
+        post_status=frozenset({302, 403, 404}),
+    ),
+    "outreach:draft": refused(post=lambda w: {"subject": "Hacked", "body_text": "Hacked"}),
+    "outreach:draft_act": refused(post=lambda w: [{"action": "approve"}, {"action": "skip"}]),
+    # promises
+    "promises:index": own("promises to the customers the user may see"),
+    "promises:new": refused(post=lambda w: {"what": "Hacked", "due_on": "2099-01-01"}),
+    "promises:detail": refused(kwargs=lambda w: {"pk": w.promise.pk}),
+    "promises:keep": refused(kwargs=lambda w: {"pk": w.promise.pk}),
+    "promises:break": refused(
+        kwargs=lambda w: {"pk": w.promise.pk}, post=lambda w: {"reason": "x"}
+    ),
+    "promises:renegotiate": refused(
+        kwargs=lambda w: {"pk": w.promise.pk},
+        post=lambda w: {"what": "Hacked", "due_on": "2099-01-01", "reason": "x"},
+    ),
+    # surveys
+    "surveys:index": shared("surveys; figures over the customers the user may see"),
+    "surveys:create": refused("owners and managers change surveys"),
+    "surveys:detail": shared("a survey; responses of the customers the user may see"),
+    "surveys:edit": refused("owners and managers change surveys"),
+    "surveys:csv": shared("responses of the customers the user may see"),
+    "surveys:link": refused(post=lambda w: {"survey": w.survey.pk}),
+    "surveys:respond": public(
+        "the customer answers by the link's token", kwargs=lambda w: {"token": "wrong-token"}
+    ),
+    # referrals
+    "referrals:index": own("referrals among the customers the user may see"),
+    "referrals:add": refused(post=lambda w: {"name": "Hacked"}),
+    "referrals:ask": refused(post=lambda w: {"channel": "call", "answer": "yes"}),
+    "referrals:status": refused(post=lambda w: {"status": "lost"}),
+    "referrals:delete": refused(),
+    # imports
+    "imports:upload": own("uploads a file of the user's own"),
+    "imports:mapping": refused(
+        "an import lives in its uploader's session", kwargs=lambda w: {"token": "walk-token"}
+    ),
+    "imports:start": refused(
+        "an import lives in its uploader's session", kwargs=lambda w: {"token": "walk-token"}
+    ),
+    "imports:progress": refused(
+        "an import lives in its uploader's session", kwargs=lambda w: {"token": "walk-token"}
+    ),
+    "imports:undo": refused("a rep undoes only their own imports"),
+    # extras
+    "extras:index": shared("the extras; the report is over the customers the user may see"),
+    "extras:add_extra": refused("owners and managers change the extras"),
+    "extras:add_rule": refused("owners and managers change the extras"),
+    "extras:toggle": refused(
+        "owners and managers change the extras",
+        kwargs=lambda w: {"kind": "extra", "pk": w.extra.pk},
+    ),
+    "extras:give": refused(post=lambda w: {"extra": w.extra.pk, "note": "Hacked"}),
+    # events
+    "events:list": shared(SETUP),
+    "events:new": refused("owners and managers change events"),
+    "events:detail": refused("a rep sees an event once one of their customers is invited"),
+    "events:edit": refused("owners and managers change events"),
+    "events:invite": refused("owners and managers invite"),
+    "events:attendance": refused(
+        "owners and managers record attendance",
+        post=lambda w: {"attended": [w.event_invitation.pk]},
+    ),
+    "events:rsvp": public(
+        "the guest answers by a signed link", kwargs=lambda w: {"token": "wrong-token"}
+    ),
+}
+
+
+# ---------------------------------------------------------------- the API operations
+
+OPERATIONS: dict[str, Access] = {
+    "GET /api/v1/me": own("the user themself"),
+    # customers
+    "GET /api/v1/customers": own("the customers the user may see"),
+    "POST /api/v1/customers": own(
+        "creates a customer of the user's own; not called",
+    ),
+    "GET /api/v1/customers/{customer_id}": refused(),
+    "PATCH /api/v1/customers/{customer_id}": refused(post=lambda w: {"first_name": "Hacked"}),
+    "PUT /api/v1/customers/{customer_id}": refused(
+        post=lambda w: {"first_name": "Hacked", "last_name": "X"}
+    ),
+    "DELETE /api/v1/customers/{customer_id}": refused(),
+    "POST /api/v1/customers/{customer_id}/restore": refused(),
+    "GET /api/v1/customers/duplicates": own("duplicates among the customers the user may see"),
+    "POST /api/v1/customers/{customer_id}/merge": refused(post=lambda w: {"other": w.referred.pk}),
+    "GET /api/v1/customers/{customer_id}/relatives": refused(),
+    "POST /api/v1/customers/{customer_id}/relatives": refused(
+        post=lambda w: {"name": "Hacked", "relationship": "child"}
+    ),
+    "GET /api/v1/customers/{customer_id}/relatives/{relative_id}": refused(),
+    "PATCH /api/v1/customers/{customer_id}/relatives/{relative_id}": refused(
+        post=lambda w: {"name": "Hacked"}
+    ),
+    "DELETE /api/v1/customers/{customer_id}/relatives/{relative_id}": refused(),
+    "GET /api/v1/profile-questions": shared(SETUP),
+    "GET /api/v1/customers/{customer_id}/profile": refused(),
+    "PUT /api/v1/customers/{customer_id}/profile/{question_key}": refused(
+        post=lambda w: {"value": "Hacked"}
+    ),
+    # touches
+    "GET /api/v1/customers/{customer_id}/touches": refused(),
+    "POST /api/v1/customers/{customer_id}/touches": refused(
+        post=lambda w: {"channel": "call", "summary": "Hacked"}
+    ),
+    "GET /api/v1/customers/{customer_id}/touches/{touch_id}": refused(),
+    "PATCH /api/v1/customers/{customer_id}/touches/{touch_id}": refused(
+        post=lambda w: {"summary": "Hacked"}
+    ),
+    "DELETE /api/v1/customers/{customer_id}/touches/{touch_id}": refused(),
+    "GET /api/v1/coverage": own("coverage of the customers the user may see"),
+    # commerce
+    "GET /api/v1/customers/{customer_id}/purchases": refused(),
+    "POST /api/v1/customers/{customer_id}/purchases": refused(
+        post=lambda w: {"date": "2026-01-01", "total": "5"}
+    ),
+    "GET /api/v1/customers/{customer_id}/purchases/{purchase_id}": refused(),
+    "DELETE /api/v1/customers/{customer_id}/purchases/{purchase_id}": refused(),
+    "GET /api/v1/products": shared(SETUP),
+    "POST /api/v1/products": refused("owners and managers change the products"),
+    "POST /api/v1/products/{product_id}/versions": refused(
+        "owners and managers change the products"
+    ),
+    # value
+    "GET /api/v1/value/summary": own("figures over the customers the user may see"),
+    "GET /api/v1/value/tiers": own("figures over the customers the user may see"),
+    "GET /api/v1/customers/{customer_id}/value": refused(),
+    "POST /api/v1/value/refresh": refused("owners and managers refresh the figures"),
+    "GET /api/v1/at-risk": own("at-risk customers among those the user may see"),
+    # occasions
+    "GET /api/v1/occasions/upcoming": own("occasions of the customers the user may see"),
+    "GET /api/v1/customers/{customer_id}/occasions": refused(),
+    "POST /api/v1/customers/{customer_id}/occasions": refused(
+        post=lambda w: {"kind": "custom", "label": "Hacked", "date": "2020-01-01"}
+    ),
+    "DELETE /api/v1/occasions/{occasion_id}": refused(),
+    # segments
+    "GET /api/v1/segments": shared(SETUP),
+    "POST /api/v1/segments": refused("owners and managers change the segments"),
+    "POST /api/v1/segments/count": own(
+        "counts the customers the user may see", post=lambda w: {}, post_status=frozenset({200})
+    ),
+    "GET /api/v1/segments/{segment_id}": shared(SETUP),
+    "PATCH /api/v1/segments/{segment_id}": refused("owners and managers change the segments"),
+    "DELETE /api/v1/segments/{segment_id}": refused("owners and managers change the segments"),
+    "GET /api/v1/segments/{segment_id}/count": shared("counts the customers the user may see"),
+    # templates and programs
+    "GET /api/v1/templates": shared(SETUP),
+    "POST /api/v1/templates": refused("owners and managers change templates"),
+    "GET /api/v1/templates/{template_id}": shared(SETUP),
+    "PATCH /api/v1/templates/{template_id}": refused("owners and managers change templates"),
+    "DELETE /api/v1/templates/{template_id}": refused("owners and managers change templates"),
+    "POST /api/v1/templates/{template_id}/preview": refused(
+        "previews only for a customer the user may see",
+        query=lambda w: {"customer_id": w.customer.pk},
+    ),
+    "GET /api/v1/programs": shared(SETUP),
+    "POST /api/v1/programs": refused("owners and managers change programs"),
+    "GET /api/v1/programs/{program_id}": shared(SETUP),
+    "PUT /api/v1/programs/{program_id}": refused("owners and managers change programs"),
+    "POST /api/v1/programs/{program_id}/run": refused("owners and managers run programs"),
+    "POST /api/v1/drafts/{message_id}/approve": refused(),
+    "POST /api/v1/drafts/{message_id}/skip": refused(),
+    # agenda
+    "GET /api/v1/agenda": own("the user's own agenda"),
+    "GET /api/v1/agenda/week": own("the user's own agenda"),
+    "POST /api/v1/agenda/actions": own(
+        "acts on the user's own agenda items; the world's are refused",
+        post=lambda w: [
+            {"key": key, "action": action}
+            for key in agenda_keys(w)
+            for action in ("done", "dismiss")
+        ],
+    ),
+    # outbox and suppressions
+    "GET /api/v1/messages": own("messages to the customers the user may see"),
+    "GET /api/v1/messages/{message_id}": refused(),
+    "GET /api/v1/suppressions": refused("owners and managers keep the suppression list"),
+    "POST /api/v1/suppressions": refused("owners and managers keep the suppression list"),
+    "DELETE /api/v1/suppressions/{suppression_id}": refused(
+        "owners and managers keep the suppression list"
+    ),
+    # referrals
+    "GET /api/v1/customers/{customer_id}/referrals": refused(),
+    "POST /api/v1/customers/{customer_id}/referrals": refused(
+        post=lambda w: {"referred_id": w.referred.pk}
+    ),
+    "PATCH /api/v1/referrals/{referral_id}": refused(post=lambda w: {"status": "not_interested"}),
+    "GET /api/v1/customers/{customer_id}/referral-asks": refused(),
+    "POST /api/v1/customers/{customer_id}/referral-asks": refused(),
+    "GET /api/v1/referrals/top": own("referrers among the customers the user may see"),
+    # surveys
+    "GET /api/v1/surveys": shared(SETUP),
+    "GET /api/v1/surveys/{survey_id}": shared(SETUP),
+    "GET /api/v1/surveys/{survey_id}/results": shared(
+        "responses of the customers the user may see"
+    ),
+    "GET /api/v1/customers/{customer_id}/survey-responses": refused(),
+    "POST /api/v1/surveys/{survey_id}/invitations": refused(
+        "links only for customers the user may see",
+        post=lambda w: {"customer_ids": [w.customer.pk]},
+    ),
+    # promises
+    "GET /api/v1/customers/{customer_id}/promises": refused(),
+    "POST /api/v1/customers/{customer_id}/promises": refused(
+        post=lambda w: {"what": "Hacked", "due_on": "2099-01-01"}
+    ),
+    "GET /api/v1/promises": own("promises to the customers the user may see"),
+    "GET /api/v1/promises/kept-rate": own("promises to the customers the user may see"),
+    "GET /api/v1/promises/{promise_id}": refused(),
+    "POST /api/v1/promises/{promise_id}/keep": refused(),
+    "POST /api/v1/promises/{promise_id}/break": refused(post=lambda w: {"reason": "x"}),
+    "POST /api/v1/promises/{promise_id}/renegotiate": refused(
+        post=lambda w: {"what": "Hacked", "due_on": "2099-01-01", "reason": "x"}
+    ),
+    # events
+    "GET /api/v1/events": shared(SETUP),
+    "POST /api/v1/events": refused("owners and managers change events"),
+    "GET /api/v1/events/{event_id}": refused(
+        "a rep sees an event once one of their customers is invited"
+    ),
+    "POST /api/v1/events/{event_id}/invite": refused(
+        "owners and managers invite", post=lambda w: {"customer_ids": [w.customer.pk]}
+    ),
+    "GET /api/v1/events/{event_id}/invitations": refused(
+        "a rep sees an event once one of their customers is invited"
+    ),
+    "POST /api/v1/events/{event_id}/attendance": refused(
+        "owners and managers record attendance",
+        post=lambda w: {"invitation_ids": [w.event_invitation.pk]},
+    ),
+    # extras
+    "GET /api/v1/extras": shared(SETUP),
+    "POST /api/v1/extras": refused("owners and managers change the extras"),
+    "GET /api/v1/extras/rules": shared(SETUP),
+    "POST /api/v1/extras/rules": refused("owners and managers change the extras"),
+    "GET /api/v1/extras/given": own("extras given to the customers the user may see"),
+    "POST /api/v1/customers/{customer_id}/extras": refused(post=lambda w: {"extra_id": w.extra.pk}),
+    "GET /api/v1/customers/{customer_id}/extras": refused(),
+    "GET /api/v1/extras/suggestions": own("suggestions for the customers the user may see"),
+}
+
+
+# ---------------------------------------------------------------- enumerating
+
+
+def url_names(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[URLPattern]:
+    """Every named URL pattern, its name with namespaces ("customers:detail")."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from ((name, p) for name, p in url_names(pattern, inner))
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}", pattern
+
+
+def web_url_names() -> dict[str, URLPattern]:
+    """The web pages: everything named but the API's operations (walked by the schema)."""
+    names = dict(url_names())
+    operation_urls = {name for name in names if name.startswith("api:")} - {
+        "api:openapi-json",
+        "api:openapi-view",
+    }
+    return {name: p for name, p in names.items() if name not in operation_urls}
+
+
+def api_operations() -> dict[str, dict]:
+    """ "METHOD /api/v1/path" -> its OpenAPI operation."""
+    schema = api.get_openapi_schema()
+    return {
+        f"{method.upper()} {path}": operation
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+def fill_path(name: str, params: list[str], access: Access, world: World) -> dict[str, Any]:
+    kwargs = access.kwargs(world) if access.kwargs else {}
+    for param in params:
+        if param not in kwargs:
+            if param not in PARAMS:
+                raise AssertionError(
+                    f"{name}: no value for the path parameter {param!r}; give the entry a "
+                    "kwargs=lambda w: {...} or add the parameter to PARAMS"
+                )
+            kwargs[param] = PARAMS[param](world)
+    return kwargs
+
+
+def variants(access: Access, world: World) -> list[Any]:
+    data = access.post(world) if access.post else {}
+    return data if isinstance(data, list) else [data]
+
+
+def leaks(content: bytes) -> bool:
+    return MARKER.encode() in content
+
+
+@pytest.fixture
+def world(owner, rep) -> World:
+    return build_world(owner, rep)
+
+
+def check_mutation(
+    problems: list[str], what: str, send: Callable[[], Any], allowed: frozenset[int]
+) -> None:
+    before = fingerprint()
+    response = send()
+    changed = changed_tables(before, fingerprint())
+    if response.status_code not in allowed:
+        problems.append(f"{what}: {response.status_code}, expected one of {sorted(allowed)}")
+    if changed:
+        problems.append(f"{what}: changed {', '.join(changed)}")
+
+
+# ---------------------------------------------------------------- the walks
+
+
+@pytest.mark.django_db
+def test_every_page_refuses_an_outsider(world, outsider):
+    client = client_for(outsider)
+    problems: list[str] = []
+    for name, pattern in sorted(web_url_names().items()):
+        access = URLS.get(name)
+        if access is None:
+            continue  # the meta-test below names it
+        kwargs = fill_path(name, list(pattern.pattern.converters), access, world)
+        url = reverse(name, kwargs=kwargs)
+        query = access.query(world) if access.query else {}
+        response = client.get(url, query)
+        status = response.status_code
+        what = f"GET {url} ({name})"
+        if access.kind == REFUSED and status not in NOT_SERVED:
+            problems.append(f"{what}: {status}, expected 403 or 404")
+        elif access.kind in (SHARED, OWN) and status not in access.get_status:
+            problems.append(
+                f"{what}: {status}, expected {sorted(access.get_status)} "
+                f"({access.kind}: {access.reason})"
+            )
+        elif access.kind == PUBLIC and status >= 500:
+            problems.append(f"{what}: {status}")
+        if leaks(response.content):
+            problems.append(f"{what}: shows {MARKER}, a customer of somebody else's")
+        for refused_query in access.refused_queries(world) if access.refused_queries else []:
+            status = client.get(url, refused_query).status_code
+            if status not in NOT_SERVED:
+                problems.append(f"GET {url} {refused_query} ({name}): {status}, expected 404")
+        if access.kind == REFUSED or access.post:
+            allowed = NOT_SERVED if access.kind == REFUSED else access.post_status
+            for data in variants(access, world):
+                check_mutation(
+                    problems,
+                    f"POST {url} ({name}) {data}",
+                    lambda data=data, url=url: client.post(url, data),
+                    allowed,
+                )
+    assert not problems, "The outsider got more than they should:\n" + "\n".join(problems)
+
+
+def example(schema: dict, components: dict) -> Any:
+    """A value that fits `schema` (a JSON schema from the OpenAPI document)."""
+    if "$ref" in schema:
+        return example(components[schema["$ref"].rsplit("/", 1)[1]], components)
+    for key in ("allOf", "anyOf", "oneOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"]
+            return example(options[0], components)
+    if "default" in schema:
+        return schema["default"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: example(props[k], components) for k in schema.get("required", [])}
+    if kind == "array":
+        return [example(schema.get("items", {}), components)] if schema.get("minItems") else []
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return 1
+    if kind == "boolean":
+        return False
+    return {"date": "2026-01-01", "date-time": "2026-01-01T10:00:00Z", "email": "x@y.example"}.get(
+        schema.get("format", ""), "x"
+    )
+
+
+def body_for(operation: dict, access: Access, world: World, components: dict) -> list[Any]:
+    """The JSON bodies to send: the entry's, over an example that fits the schema."""
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    base = example(content["schema"], components) if content else None
+    if not access.post:
+        return [base]
+    out = []
+    for data in variants(access, world):
+        out.append({**base, **data} if isinstance(base, dict) and isinstance(data, dict) else data)
+    return out
+
+
+@pytest.mark.django_db
+def test_every_api_operation_refuses_an_outsider(world, outsider):
+    client = Client(headers=bearer(outsider))
+    components = api.get_openapi_schema()["components"]["schemas"]
+    problems: list[str] = []
+    for key, operation in sorted(api_operations().items()):
+        access = OPERATIONS.get(key)
+        if access is None:
+            continue  # the meta-test below names it
+        method, path = key.split(" ", 1)
+        params = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+        kwargs = fill_path(key, params, access, world)
+        url = path.format(**kwargs)
+        query = access.query(world) if access.query else {}
+        if method == "GET":
+            response = client.get(url, query)
+            status = response.status_code
+            if access.kind == REFUSED and status not in API_REFUSED:
+                problems.append(f"GET {url}: {status}, expected 403 or 404")
+            elif access.kind in (SHARED, OWN) and status != 200:
+                problems.append(f"GET {url}: {status}, expected 200 ({access.reason})")
+            if leaks(response.content):
+                problems.append(f"GET {url}: shows {MARKER}, a customer of somebody else's")
+            continue
+        if access.kind in (OWN, SHARED) and not access.post:
+            continue  # creates the user's own record: not the walk's business
+        allowed = API_REFUSED if access.kind == REFUSED else access.post_status
+        if query:
+            url = f"{url}?{'&'.join(f'{k}={v}' for k, v in query.items())}"
+        for body in body_for(operation, access, world, components):
+            payload = json.dumps(body) if body is not None else None
+
+            def send(url=url, payload=payload, method=method):
+                return client.generic(method, url, payload or "", content_type="application/json")
+
+            check_mutation(problems, f"{method} {url} {body}", send, allowed)
+    assert not problems, "The outsider got more than they should:\n" + "\n".join(problems)
+
+
+# ---------------------------------------------------------------- the meta-tests
+
+
+def test_every_view_and_operation_has_an_access_entry():
+    """A new page or API operation needs an entry saying what an outsider gets."""
+    missing_urls = sorted(set(web_url_names()) - set(URLS))
+    missing_ops = sorted(set(api_operations()) - set(OPERATIONS))
+    message = []
+    if missing_urls:
+        message.append(
+            "These URL names have no entry in URLS in lifelong/tests/test_access_walk.py:\n  "
+            + "\n  ".join(missing_urls)
+        )
+    if missing_ops:
+        message.append(
+            "These API operations have no entry in OPERATIONS in "
+            "lifelong/tests/test_access_walk.py:\n  " + "\n  ".join(missing_ops)
+        )
+    if message:
+        message.append(
+            "Add each with refused() (somebody else's record, or owners/managers only), "
+            "shared(reason) (the business's setup a rep may read), own(reason) (the user's "
+            "own scope) or public(reason) (no account needed by design), and give path "
+            "parameters the world does not have by name a kwargs=lambda w: {...}. "
+            "See docs/access.md."
+        )
+    assert not message, "\n\n".join(message)
+
+
+def test_the_access_tables_name_only_what_exists():
+    """An entry for a page or operation that is gone is a test of nothing."""
+    stale = sorted(set(URLS) - set(web_url_names())) + sorted(
+        set(OPERATIONS) - set(api_operations())
+    )
+    assert not stale, f"Remove these entries, nothing answers to them: {stale}"
+    unexplained = [
+        name
+        for name, access in {**URLS, **OPERATIONS}.items()
+        if access.kind != REFUSED and not access.reason
+    ]
+    assert not unexplained, f"Say why the outsider may have these: {unexplained}"
