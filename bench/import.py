@@ -11,8 +11,8 @@ some rows, a customer number), builds a fresh database (SQLite under var/bench/,
 <dbname>_import_<size> on PostgreSQL), and runs `lifelong import customers FILE.csv
 --no-progress` in it (call_command, in a child process of its own, as the CLI does),
 timed on the wall clock and in CPU seconds. The importer's own split (reading and
-checking rows, inserts, search terms, occasions, keep-in-touch dates) comes from the
-report it returns (ImportReport.timings). Then, in the database of the largest size,
+checking rows, duplicate lookups, inserts, search terms, occasions, commits) comes from
+the report it returns (ImportReport.timings). Then, in the database of the largest size,
 `lifelong import purchases FILE.csv` of --purchases rows (customers by customer number).
 Results go to docs/benchmarks.md, between the import-bench markers.
 """
@@ -351,7 +351,7 @@ def report(results: list[dict[str, Any]], command: str, start: str, end: str) ->
     lines += [
         "",
         "| Database | Rows | Wall | CPU | Rows/s | Load | Read & check | Duplicates | Inserts "
-        "| Search terms | Occasions | Keep in touch |",
+        "| Search terms | Occasions | Commits |",
         "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -362,7 +362,7 @@ def report(results: list[dict[str, Any]], command: str, start: str, end: str) ->
             f"{r['load_before']:.1f} → {r['load_after']:.1f} | "
             + " | ".join(
                 f"{t[k]:.1f} s" if k in t else "n/a"
-                for k in ("read", "duplicates", "insert", "search_terms", "occasions", "cadence")
+                for k in ("read", "duplicates", "insert", "search_terms", "occasions", "commit")
             )
             + " |"
         )
@@ -380,9 +380,10 @@ def report(results: list[dict[str, Any]], command: str, start: str, end: str) ->
         "Read & check: CSV parsing and every check of every row (the command's reading and "
         "decoding of the file is the rest of the wall time); duplicates: looking each batch's "
         "rows up by external id, email and phone; inserts: "
-        "customers, emails, phones, tags and answers; search terms: computing and inserting "
-        "them; occasions: `sync_occasions` over the new ids; keep in touch: `recompute_due` "
-        "over the new ids. Purchases: `lifelong import purchases` into the database of the "
+        "customers (with their keep-in-touch dates), emails, phones, tags and answers; "
+        "search terms: computing and inserting them; occasions: inserting the birthdays' and "
+        "anniversaries' occasions; commits: ending each batch's transaction (the WAL's "
+        "fsync and checkpoints). Purchases: `lifelong import purchases` into the database of the "
         "largest size, each row naming one of its customers by customer number, with a "
         "product, a quantity and a reference."
     )

@@ -58,8 +58,9 @@ def test_the_report_names_the_target_and_each_phase():
         "backend": "SQLite", "size": 1_000_000, "load_before": 1.0, "load_after": 1.2,
         "customers": {"seconds": 100.0, "cpu": 90.0, "status": 0},
         "timings": {"read": 30.0, "insert": 20.0, "search_terms": 10.0, "occasions": 5.0,
-                    "cadence": 1.0, "duplicates": 3.0},
+                    "commit": 1.0, "duplicates": 3.0},
     }  # fmt: skip
     text = bench.report([result], "python bench/import.py", "<!-- s -->", "<!-- e -->")
     assert text.startswith("<!-- s -->") and text.rstrip().endswith("<!-- e -->")
     assert "10,000" in text and "met, 100 s" in text
+    assert "| 30.0 s | 3.0 s | 20.0 s | 10.0 s | 5.0 s | 1.0 s |" in text

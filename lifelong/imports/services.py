@@ -3,8 +3,9 @@
 Rows are checked one by one with no database work (names, addresses, numbers, dates,
 lengths), then gathered in batches. Each batch looks up its duplicates together (by
 external id, then email, then phone, among the customers the importer may see) and is
-written in one transaction: customers, emails, phones, tags, search terms and profile
-answers by bulk inserts, the batch's occasions and keep-in-touch dates after it. A row is
+written in one transaction: customers (with their keep-in-touch dates), emails, phones,
+tags, profile answers, the occasions of their birthdays and anniversaries, and search
+terms, by bulk inserts of plain tuples, no model instances and no signals. A row is
 imported whole or not at all: every check runs before anything is written, and if a
 batch still fails (another writer took an external id meanwhile), its rows are written
 again one at a time, each in a savepoint, and the one that fails is reported.
@@ -30,7 +31,7 @@ from django.utils import timezone
 from lifelong.accounts.models import User
 from lifelong.bulk import insert_rows, new_ids
 from lifelong.customers.access import customers_visible_to
-from lifelong.customers.cadence import recompute_due
+from lifelong.customers.cadence import compute_due
 from lifelong.customers.models import (
     Customer,
     CustomerEmail,
@@ -58,14 +59,12 @@ from lifelong.imports.mapping import (
 )
 from lifelong.imports.models import ImportBatch
 from lifelong.imports.reading import Row, Table
-from lifelong.occasions.services import sync_occasions
+from lifelong.occasions.models import Occasion
+from lifelong.occasions.services import OCCASION_COLUMNS, answer_occasion
 from lifelong.tabular import Rejection, runs_on
 
 BATCH = 2000
 KEEP_REJECTIONS = 1000
-# Occasions and keep-in-touch dates of new customers are brought up to date for this
-# many at a time (and at the end), over their id ranges: a few set-based queries each.
-DERIVE_EVERY = 50_000
 ANSWER_KEYS = ("birthday", "wedding_anniversary")
 _LIMITS = {name: Customer._meta.get_field(name).max_length for name in TEXT_FIELDS}
 _TRUE = {"true", "yes", "y", "1", "x", "ja", "opted in", "subscribed"}
@@ -92,7 +91,8 @@ class ImportReport:
     dry_run: bool = False
     batch: ImportBatch | None = None
     # Seconds spent: "read" (reading and checking rows), "duplicates" (looking them up),
-    # "insert", "search_terms", "occasions", "cadence"; for benchmarks.
+    # "insert" (customers and what they own), "search_terms", "occasions", "commit"
+    # (ending each batch's transaction); for benchmarks.
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -169,7 +169,8 @@ class _Import:
         self.now = timezone.now()
         self.seen_emails: dict[str, int] = {}  # address -> line, within the file
         self.seen_ids: dict[str, int] = {}  # external id -> line
-        self.users: dict[str, User | None] = {}
+        # Every active user, so that an owner column needs no query a row.
+        self.users: dict[str, User] = {u.username: u for u in User.objects.filter(is_active=True)}
         self.tags: dict[str, int] = {}
         self.questions = dict(
             ProfileQuestion.objects.filter(key__in=ANSWER_KEYS).values_list("key", "pk")
@@ -178,12 +179,10 @@ class _Import:
         self.dates: dict[str, str | ValueError] = {}  # cell -> ISO PartialDate, or why not
         self.words: dict[str, tuple[str, ...]] = {}  # name or company -> its search words
         self.timings = dict.fromkeys(
-            ("read", "duplicates", "insert", "search_terms", "occasions", "cadence"), 0.0
+            ("read", "duplicates", "insert", "search_terms", "occasions", "commit"), 0.0
         )
         self.report.timings = self.timings
-        self.derive: list[list[int]] = []  # id ranges of new customers, occasions to do
-        self.derive_count = 0
-        self.derive_answers = False
+        self.occasions: dict[tuple[str, str], tuple | None] = {}  # (key, answer) -> occasion
         self._plan_columns()
         self._plan_insert()
 
@@ -250,7 +249,6 @@ class _Import:
                 progress(self.report.rows - done)
                 done = self.report.rows
         self._write(batch, pending)
-        self._derive()
         if progress and self.report.rows > done:
             progress(self.report.rows - done)
         if self.report.batch is not None:
@@ -417,9 +415,7 @@ class _Import:
         return e164, str(number.national_number)
 
     def _user(self, username: str) -> User | None:
-        if username not in self.users:
-            self.users[username] = User.objects.filter(username=username, is_active=True).first()
-        return self.users[username]
+        return self.users.get(username)
 
     # ------------------------------------------------------------ duplicates
 
@@ -511,6 +507,8 @@ class _Import:
         try:
             with transaction.atomic():
                 ids = self._insert(rows)
+                committing = time.perf_counter()
+            self.timings["commit"] += time.perf_counter() - committing
         except IntegrityError:
             # Somebody else took an external id or a tag name meanwhile: row by row, so
             # only the row that fails is lost.
@@ -528,31 +526,6 @@ class _Import:
         assert batch is not None
         batch.add_created(ids)
         ImportBatch.objects.filter(pk=batch.pk).update(created=batch.created)
-        # The inserts sent no signals: occasions and keep-in-touch dates follow in bulk,
-        # over id ranges, every DERIVE_EVERY new customers and at the end.
-        for pk in ids:  # ascending
-            if self.derive and self.derive[-1][1] == pk - 1:
-                self.derive[-1][1] = pk
-            else:
-                self.derive.append([pk, pk])
-        self.derive_count += len(ids)
-        self.derive_answers = self.derive_answers or any(row.answers for row in rows)
-        if self.derive_count >= DERIVE_EVERY:
-            self._derive()
-
-    def _derive(self) -> None:
-        """Occasions (from the birthdays and anniversaries imported) and keep-in-touch
-        dates of the customers created since the last time."""
-        for first, last in self.derive:
-            new = Customer.objects.filter(pk__gte=first, pk__lte=last)
-            started = time.perf_counter()
-            if self.derive_answers:
-                sync_occasions(new)
-            middle = time.perf_counter()
-            recompute_due(new)
-            self.timings["occasions"] += middle - started
-            self.timings["cadence"] += time.perf_counter() - middle
-        self.derive, self.derive_count, self.derive_answers = [], 0, False
 
     def _tag_ids(self, names: Iterable[str]) -> dict[str, int]:
         missing = {n for n in names if n not in self.tags}
@@ -582,6 +555,13 @@ class _Import:
         for f in Customer._meta.concrete_fields:  # a field by its name (owner: owner_id)
             self.at.setdefault(f.name, self.at.get(f.column, -1))
         self.consent_source = f"imported from {self.table.file_name or 'a file'}"[:200]
+        # A new customer's next contact, by status: what recompute_due would store for a
+        # customer added now, never touched, with no tier yet and no override.
+        self.status_default = Customer._meta.get_field("status").get_default()
+        self.due = {
+            status: adapt(compute_due(Customer(status=status, created_at=self.now)))
+            for status in Status.values
+        }
 
     def _insert(self, rows: list[_Row]) -> list[int]:
         """Insert `rows` as new customers with everything they own; their ids.
@@ -591,14 +571,14 @@ class _Import:
         started = time.perf_counter()
         ids = new_ids(Customer, len(rows))
         at, base, owner_pk = self.at, self.base, self.owner.pk
-        i_id, i_owner, i_sort = at["id"], at["owner_id"], at["sort_name"]
+        i_id, i_owner, i_sort, i_due = at["id"], at["owner_id"], at["sort_name"], at["next_due_at"]
         i_external, i_consent_at, i_source = (
             at["external_id"], at["email_consent_at"], at["email_consent_source"]
         )  # fmt: skip
         now, by = self.now_db, self.by.pk
-        questions = self.questions
+        questions, due, status_default = self.questions, self.due, self.status_default
         tag_ids = self._tag_ids({t for row in rows for t in row.tags})
-        customers, emails, phones, answers, tagged = [], [], [], [], []
+        customers, emails, phones, answers, tagged, occasions = [], [], [], [], [], []
         for pk, row in zip(ids, rows, strict=True):
             values = base.copy()
             fields = row.fields
@@ -614,6 +594,9 @@ class _Import:
                 values[i_external] = None
             if fields.get("email_consent"):
                 values[i_consent_at], values[i_source] = now, self.consent_source
+            # Inserted without signals: the keep-in-touch date and the occasions
+            # (birthday, anniversary) are written with the customer.
+            values[i_due] = due[fields.get("status", status_default)]  # type: ignore[index]
             customers.append(tuple(values))
             for position, p in enumerate(row.emails):
                 emails.append((pk, p.value, p.label, position))
@@ -622,6 +605,9 @@ class _Import:
             for key, value in row.answers.items():
                 if key in questions:
                     answers.append((pk, questions[key], value, now, by))
+                    occasion = self._occasion(key, value)
+                    if occasion is not None:
+                        occasions.append((pk, *occasion, "", True, now, 0))
             for t in row.tags:
                 tagged.append((pk, tag_ids[t]))
         insert_rows(Customer, self.columns, customers)
@@ -634,10 +620,23 @@ class _Import:
         )
         insert_rows(Customer.tags.through, ["customer_id", "tag_id"], tagged)
         middle = time.perf_counter()
+        insert_rows(Occasion, OCCASION_COLUMNS, occasions)
+        terms_start = time.perf_counter()
         insert_rows(SearchTerm, ["customer_id", "term"], self._terms(ids, rows))
         self.timings["insert"] += middle - started
-        self.timings["search_terms"] += time.perf_counter() - middle
+        self.timings["occasions"] += terms_start - middle
+        self.timings["search_terms"] += time.perf_counter() - terms_start
         return ids
+
+    def _occasion(self, key: str, value: str) -> tuple | None:
+        """answer_occasion(key, value), worked out once per distinct answer."""
+        try:
+            return self.occasions[(key, value)]
+        except KeyError:
+            if len(self.occasions) > 100_000:
+                self.occasions.clear()
+            found = self.occasions[(key, value)] = answer_occasion(key, value)
+            return found
 
     def _terms(self, ids: list[int], rows: list[_Row]) -> list[tuple[int, str]]:
         """(customer id, term) for every search term of `rows`: what search_terms()

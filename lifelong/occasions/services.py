@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     DateField,
@@ -35,6 +35,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from lifelong.accounts.models import Business, User
+from lifelong.bulk import insert_rows
 from lifelong.customers.models import Customer, ProfileAnswer, Relative
 from lifelong.customers.partial_dates import PartialDate
 from lifelong.occasions.models import USER_KINDS, Kind, MarkStatus, Occasion, OccasionMark
@@ -381,6 +382,26 @@ def answer_date(value: str) -> PartialDate | None:
         return None
 
 
+def answer_occasion(key: str, value: str) -> tuple[str, int, int, int | None] | None:
+    """(kind, month, day, year) of the derived occasion that the answer `value` to the
+    question `key` makes, or None when it makes none. What sync_answer and
+    sync_occasions keep; the customer import uses it to write a new customer's
+    occasions with the customer, instead of reading them back afterwards."""
+    kind = ANSWER_KINDS.get(key)
+    when = answer_date(value) if kind else None
+    if when is None:
+        return None
+    return kind, when.month, when.day, when.year
+
+
+# Columns of a derived occasion as a bulk insert writes it (lifelong.bulk.insert_rows):
+# (customer_id, kind, month, day, year, label "", derived True, created_at, value_rank).
+OCCASION_COLUMNS = [
+    "customer_id", "kind", "month", "day", "year", "label", "derived", "created_at",
+    "value_rank",
+]  # fmt: skip
+
+
 def _put(customer_id: int, kind: str, relative_id: int | None, when: PartialDate | None) -> None:
     """Make the derived occasion (customer, kind, relative) say `when`, or go if None.
 
@@ -482,9 +503,9 @@ def _wanted(chunk: list[int], tz: dt.tzinfo) -> dict[_Key, _When]:
         question__key__in=list(ANSWER_KINDS)
     )
     for customer_id, key, value in answers.values_list("customer_id", "question__key", "value"):
-        when = answer_date(value)
-        if customer_id in members and when is not None:
-            wanted[(customer_id, ANSWER_KINDS[key], None)] = (when.month, when.day, when.year)
+        occasion = answer_occasion(key, value)
+        if customer_id in members and occasion is not None:
+            wanted[(customer_id, occasion[0], None)] = occasion[1:]
     relatives = _in_chunk(Relative.objects, "customer_id", chunk).filter(birthday__isnull=False)
     for pk, customer_id, birthday in relatives.values_list("pk", "customer_id", "birthday"):
         if customer_id in members and birthday is not None:
@@ -528,7 +549,7 @@ def sync_occasions(customers: QuerySet[Customer] | None = None, *, progress=None
     """
     ids = (customers if customers is not None else Customer.objects.all()).order_by("pk")
     tz = Business.get().tzinfo
-    now = timezone.now()
+    now_db = connection.ops.adapt_datetimefield_value(timezone.now())
     touched = 0
     for chunk in _chunks(ids.values_list("pk", flat=True).iterator(chunk_size=5000), 5000):
         members = set(chunk)
@@ -543,17 +564,14 @@ def sync_occasions(customers: QuerySet[Customer] | None = None, *, progress=None
         new, changed, gone = [], [], []
         for key, when in wanted.items():
             if key not in have:
-                new.append(
-                    Occasion(
-                        customer_id=key[0], kind=key[1], relative_id=key[2], derived=True,
-                        month=when[0], day=when[1], year=when[2], created_at=now,
-                    )
-                )  # fmt: skip
+                # Plain tuples, in OCCASION_COLUMNS order and the relative last: a
+                # chunk's new occasions need no model instances.
+                new.append((key[0], key[1], *when, "", True, now_db, 0, key[2]))
             elif have[key][1] != when:
                 changed.append(Occasion(pk=have[key][0], month=when[0], day=when[1], year=when[2]))
         gone = [pk for key, (pk, _) in have.items() if key not in wanted]
         with transaction.atomic():
-            Occasion.objects.bulk_create(new, batch_size=2000)
+            insert_rows(Occasion, [*OCCASION_COLUMNS, "relative_id"], new)
             Occasion.objects.bulk_update(changed, ["month", "day", "year"], batch_size=500)
             for part in _chunks(gone, 900):
                 Occasion.objects.filter(pk__in=part).delete()

@@ -262,3 +262,34 @@ def test_batches_are_written_in_several_transactions(owner):
     report = import_customers(table, guess_mapping(table.columns), by=owner, batch_size=10)
     assert report.created == 25
     assert sum(b - a + 1 for a, b in report.batch.created) == 25
+
+
+def test_new_customers_get_the_occasions_and_due_dates_the_bulk_rebuilds_would_give(owner):
+    from lifelong.customers.cadence import recompute_due
+    from lifelong.occasions.services import sync_occasions
+
+    data = (
+        b"Name,Email,Birthday,Anniversary,Status\n"
+        b"Al Bo,al@bo.example,1980-04-03,2001-06-09,customer\n"
+        b"Cy Do,cy@do.example,--02-29,,prospect\n"
+        b"Ed Fu,ed@fu.example,,,former customer\n"
+        b"Gi Ha,gi@ha.example,3 April,,\n"
+    )
+    table = read_table(data)
+    mapping = Mapping(
+        columns={"Name": "full_name", "Email": "email", "Birthday": "birthday",
+                 "Anniversary": "wedding_anniversary", "Status": "status"}
+    )  # fmt: skip
+    assert import_customers(table, mapping, by=owner).created == 4
+    occasions = set(Occasion.objects.values_list("customer__first_name", "kind", "month", "day",
+                                                 "year", "derived", "value_rank"))  # fmt: skip
+    assert occasions == {
+        ("Al", "birthday", 4, 3, 1980, True, 0), ("Al", "wedding_anniversary", 6, 9, 2001, True, 0),
+        ("Cy", "birthday", 2, 29, None, True, 0), ("Gi", "birthday", 4, 3, None, True, 0),
+    }  # fmt: skip
+    due = dict(Customer.objects.values_list("first_name", "next_due_at"))
+    assert due["Cy"] is None and due["Al"] is not None and due["Ed"] is not None
+    # Written with the customers, they are what the rebuilds from the sources give.
+    assert sync_occasions() == 0
+    recompute_due()
+    assert dict(Customer.objects.values_list("first_name", "next_due_at")) == due
