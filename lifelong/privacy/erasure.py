@@ -116,13 +116,21 @@ def _survey_responses(qs: QuerySet) -> None:
         type(response)._base_manager.filter(pk=response.pk).update(answers=kept, comment="")
 
 
+def _tag_links(qs: QuerySet) -> None:
+    # A tag nobody else has left is probably about this person ("anna-golf"): it goes too.
+    tag_ids = list(qs.values_list("tag_id", flat=True))
+    qs.delete()
+    Tag = qs.model._meta.get_field("tag").related_model
+    Tag.objects.filter(pk__in=tag_ids, customers__isnull=True).delete()
+
+
 def _register_defaults() -> None:
     for label, policy in [
         # Contact points, the profile and everything derived from them.
         ("customers.CustomerEmail.customer", DELETE),
         ("customers.CustomerPhone.customer", DELETE),
         ("customers.SearchTerm.customer", DELETE),
-        ("customers.Customer_tags.customer", DELETE),
+        ("customers.Customer_tags.customer", _tag_links),
         ("customers.ProfileAnswer.customer", DELETE),
         ("customers.Relative.customer", DELETE),
         ("customers.NotDuplicate.a", DELETE),
