@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from lifelong import demo, portability
 from lifelong.accounts.models import Business, Role, User
 from lifelong.accounts.services import create_token
+from lifelong.accounts.throttle import record_failure
 from lifelong.commerce.models import ProductVersion, Purchase, PurchaseLine, UpgradeOffer
 from lifelong.customers.models import (
     Customer,
@@ -97,6 +98,7 @@ def populate() -> None:
     user.groups.add(group)
     user.user_permissions.add(Permission.objects.get(codename="change_customer"))
     create_token(user, "phone app")
+    record_failure("ghost", "203.0.113.9")
     feed_for(user)
     ProfileQuestion.objects.filter(key="hometown").update(hidden=True, text="Grew up in")
     ProfileQuestion.objects.create(
