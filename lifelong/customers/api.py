@@ -80,7 +80,14 @@ def _save(request: HttpRequest, customer: Customer, data: dict[str, Any]) -> Cus
         phones = [services.ContactPoint(p["number"], p.get("label") or "") for p in data["phones"]]
     with transaction.atomic():
         try:
-            services.save_customer(customer, emails=emails, phones=phones, tags=data.get("tags"))
+            services.save_customer(
+                customer,
+                emails=emails,
+                phones=phones,
+                tags=data.get("tags"),
+                consent_how="api",
+                consent_by=request.user,
+            )
         except ValidationError as e:
             for name, messages in e.message_dict.items():
                 errors.setdefault(name, []).extend(messages)

@@ -131,7 +131,11 @@ def _customer_form(request: HttpRequest, customer: Customer, *, template: str) -
         if form.is_valid():
             try:
                 services.save_customer(
-                    form.instance, emails=form.emails(), phones=form.phones(), tags=form.tag_names()
+                    form.instance,
+                    emails=form.emails(),
+                    phones=form.phones(),
+                    tags=form.tag_names(),
+                    consent_by=request.user,
                 )
             except ValidationError as e:
                 form.add_service_errors(e)

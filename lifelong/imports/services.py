@@ -61,6 +61,7 @@ from lifelong.imports.models import ImportBatch
 from lifelong.imports.reading import Row, Table
 from lifelong.occasions.models import Occasion
 from lifelong.occasions.services import OCCASION_COLUMNS, answer_occasion
+from lifelong.privacy.consent import record_consent_changes
 from lifelong.tabular import Rejection, runs_on
 
 BATCH = 2000
@@ -619,6 +620,17 @@ class _Import:
             answers,
         )
         insert_rows(Customer.tags.through, ["customer_id", "tag_id"], tagged)
+        record_consent_changes(
+            [
+                (pk, True)
+                for pk, row in zip(ids, rows, strict=True)
+                if row.fields.get("email_consent")
+            ],
+            how="import",
+            actor=self.by,
+            source=self.consent_source,
+            at=self.now,
+        )
         middle = time.perf_counter()
         insert_rows(Occasion, OCCASION_COLUMNS, occasions)
         terms_start = time.perf_counter()
@@ -705,6 +717,8 @@ class _Import:
                     emails=emails + [p for p in row.emails if p.value in change["emails"]],
                     phones=phones + [p for p in row.phones if p.value in change["phones"]],
                     tags=tags + change["tags"] if change["tags"] else None,
+                    consent_how="import",
+                    consent_by=self.by,
                 )
                 for key, (_, value) in change["answers"].items():
                     set_answer(customer, ProfileQuestion.objects.get(key=key), value, by=self.by)
@@ -783,7 +797,9 @@ def _revert(customer: Customer, change: dict, by: User) -> None:
     phones = [ContactPoint(p.number, p.label) for p in customer.phones.all()
               if p.number not in change["phones"]]  # fmt: skip
     tags = [t for t in customer.tags.values_list("name", flat=True) if t not in change["tags"]]
-    save_customer(customer, emails=emails, phones=phones, tags=tags)
+    save_customer(
+        customer, emails=emails, phones=phones, tags=tags, consent_how="import", consent_by=by
+    )
     for key, (before, after) in change["answers"].items():
         question = ProfileQuestion.objects.get(key=key)
         answer = ProfileAnswer.objects.filter(customer=customer, question=question).first()
