@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from lifelong.accounts.access import require_manager
-from lifelong.customers.access import customers_visible_to, get_customer_for_user
+from lifelong.customers.access import get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS
 from lifelong.extras import services
+from lifelong.extras.access import given_visible_to, suggestions_visible_to
 from lifelong.extras.models import Extra, ExtraGiven, ExtraRule, ExtraSuggestion
 
 router = Router(tags=["extras"])
@@ -108,7 +109,7 @@ def create_rule(request: HttpRequest, payload: RuleIn) -> Status:
 @router.get("/extras/given", response={200: list[GivenOut], **CLIENT_ERRORS})
 def list_given(request: HttpRequest, limit: int = 100) -> list[ExtraGiven]:
     """The newest extras given to the customers you may see (at most 500)."""
-    qs = services.given_to(customers_visible_to(request.user)).select_related("extra")
+    qs = given_visible_to(request.user).select_related("extra")
     return list(qs[: max(1, min(limit, 500))])
 
 
@@ -131,6 +132,5 @@ def list_suggestions(
     request: HttpRequest, status: Literal["open", "given", "declined"] = "open"
 ) -> list[ExtraSuggestion]:
     """Suggestions for the customers you may see, newest first (at most 500)."""
-    visible = customers_visible_to(request.user).order_by().values("pk")
-    qs = ExtraSuggestion.objects.filter(status=status, customer__in=visible)
+    qs = suggestions_visible_to(request.user).filter(status=status)
     return list(qs.select_related("rule__extra")[:500])

@@ -15,6 +15,7 @@ from lifelong.accounts.access import require_manager
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.models import Customer
 from lifelong.extras import services
+from lifelong.extras.access import given_visible_to
 from lifelong.extras.forms import ExtraForm, GiveForm, RuleForm
 from lifelong.extras.models import Extra, ExtraRule
 
@@ -31,7 +32,7 @@ def extras_panel_context(request: HttpRequest, customer: Customer) -> dict:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     visible = customers_visible_to(request.user)
-    log = services.given_to(visible).select_related("extra", "customer", "given_by")
+    log = given_visible_to(request.user).select_related("extra", "customer", "given_by")
     context = {
         "extras": Extra.objects.all(),
         "rules": ExtraRule.objects.select_related("extra"),

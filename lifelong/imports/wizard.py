@@ -21,14 +21,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, connection
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lifelong.accounts.models import User
 from lifelong.accounts.views import confirm_page
+from lifelong.imports.access import batches_visible_to, get_batch_for_user
 from lifelong.imports.mapping import ON_DUPLICATE, TARGETS, Mapping, guess_mapping
-from lifelong.imports.models import ImportBatch
 from lifelong.imports.reading import DATE_ORDERS, FORMATS, Table, UnusableFile, read_table
 from lifelong.imports.services import ImportReport, import_customers, undo_import
 
@@ -114,9 +114,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                          "date_order": date_order}  # fmt: skip
                 _save_state(request, token, state)
                 return redirect("imports:mapping", token)
-    batches = ImportBatch.objects.select_related("created_by")
-    if not request.user.sees_all_customers:
-        batches = batches.filter(created_by=request.user)
+    batches = batches_visible_to(request.user).select_related("created_by")
     context = {
         "error": error,
         "formats": FORMATS,
@@ -281,7 +279,7 @@ def progress(request: HttpRequest, token: str) -> HttpResponse:
     data["percent"] = round(100 * data.get("done", 0) / total) if total else 0
     batch = None
     if data.get("batch"):
-        batch = ImportBatch.objects.filter(pk=data["batch"]).first()
+        batch = batches_visible_to(request.user).filter(pk=data["batch"]).first()
     context = {"token": token, "data": data, "batch": batch}
     template = (
         "imports/_progress.html" if request.headers.get("HX-Request") else "imports/progress.html"
@@ -292,16 +290,9 @@ def progress(request: HttpRequest, token: str) -> HttpResponse:
 # ---------------------------------------------------------------- undo
 
 
-def _batch_for(user: User, pk: int) -> ImportBatch:
-    batches = ImportBatch.objects.all()
-    if not user.sees_all_customers:
-        batches = batches.filter(created_by=user)
-    return get_object_or_404(batches, pk=pk)
-
-
 @login_required
 def undo(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = _batch_for(request.user, batch_id)
+    batch = get_batch_for_user(request.user, batch_id)
     if request.method == "POST":
         try:
             result = undo_import(batch, request.user)

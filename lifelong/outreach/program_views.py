@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 from lifelong.accounts.access import manages_business, require_manager
 from lifelong.accounts.models import Role, User
 from lifelong.accounts.views import confirm_page
-from lifelong.customers.access import customers_visible_to
 from lifelong.outreach import programs
 from lifelong.outreach.models import Message, MessageStatus, Program, ProgramKind
+from lifelong.outreach.outbox import messages_visible_to
 
 PAGE = 25
 
@@ -111,10 +111,6 @@ def _editor(request: HttpRequest, program: Program) -> HttpResponse:
     return render(request, "outreach/program_form.html", {"form": form, "program": program})
 
 
-def _visible_messages(user: User) -> QuerySet[Message]:
-    return Message.objects.filter(customer__in=customers_visible_to(user))
-
-
 @login_required
 def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
     program = get_object_or_404(
@@ -122,7 +118,7 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
         pk=program_id,
     )
     recent = (
-        _visible_messages(request.user)
+        messages_visible_to(request.user)
         .filter(program=program)
         .select_related("customer")
         .order_by("-created_at", "-id")[:20]
@@ -167,7 +163,7 @@ def program_toggle(request: HttpRequest, program_id: int) -> HttpResponse:
 
 def _draft_for(user: User, message_id: int) -> Message:
     message = (
-        _visible_messages(user)
+        messages_visible_to(user)
         .select_related("customer", "program")
         .filter(pk=message_id, status=MessageStatus.DRAFT)
         .first()
@@ -179,7 +175,7 @@ def _draft_for(user: User, message_id: int) -> Message:
 
 def _drafts(user: User) -> QuerySet[Message]:
     """Drafts of the user's visible customers; a rep reviews what goes to their own."""
-    drafts = _visible_messages(user).filter(status=MessageStatus.DRAFT)
+    drafts = messages_visible_to(user).filter(status=MessageStatus.DRAFT)
     if user.role == Role.REP:
         drafts = drafts.filter(customer__owner=user)
     return drafts.select_related("customer", "program").order_by("send_after", "id")

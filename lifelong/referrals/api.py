@@ -14,10 +14,9 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
-from lifelong.customers.models import Customer
 from lifelong.customers.schemas import CLIENT_ERRORS
 from lifelong.referrals import services
-from lifelong.referrals.access import get_referral_for_user
+from lifelong.referrals.access import get_referral_for_user, referral_that_brought
 from lifelong.referrals.models import Answer, Referral, ReferralAsk, ReferralStatus
 from lifelong.touches.models import Channel
 
@@ -145,7 +144,7 @@ def referral_tree(request: HttpRequest, customer_id: int) -> dict:
     customer = get_customer_for_user(request.user, customer_id)
     visible = customers_visible_to(request.user)
     tree = services.referral_tree(customer, visible)
-    own = Referral.objects.filter(referred=customer).first()
+    own = referral_that_brought(customer)
     stats = services.stats_for(customer)
     return {
         "customer_id": customer.pk,
@@ -245,12 +244,9 @@ def ask_create(request: HttpRequest, customer_id: int, payload: AskIn) -> Status
 @router.get("/referrals/top", response={200: list[TopOut], **CLIENT_ERRORS})
 def top_referrers(request: HttpRequest, query: Query[TopQuery]) -> list[dict]:
     """Referrers among the customers you may see, most converted referrals first."""
-    rows = list(
-        services.top_referrers(customers_visible_to(request.user))[
-            query.offset : query.offset + query.limit
-        ]
-    )
-    names = Customer.objects.in_bulk([r["referrer_id"] for r in rows])
+    visible = customers_visible_to(request.user)
+    rows = list(services.top_referrers(visible)[query.offset : query.offset + query.limit])
+    names = visible.in_bulk([r["referrer_id"] for r in rows])
     return [
         {
             "referrer_id": r["referrer_id"],

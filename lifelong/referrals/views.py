@@ -21,10 +21,10 @@ from lifelong.agenda.items import Day
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.models import Customer
 from lifelong.referrals import services
-from lifelong.referrals.access import get_referral_for_user
+from lifelong.referrals.access import asks_visible_to, get_referral_for_user, referral_that_brought
 from lifelong.referrals.agenda_sources import ask_items
 from lifelong.referrals.forms import AskForm, ReferralForm, StatusForm
-from lifelong.referrals.models import Answer, Referral, ReferralAsk, ReferralStatus
+from lifelong.referrals.models import Answer, ReferralStatus
 
 PER_PAGE = 20
 
@@ -35,7 +35,7 @@ def _errors(e: ValidationError) -> str:
 
 def referral_panel_context(request: HttpRequest, customer: Customer) -> dict:
     visible = customers_visible_to(request.user)
-    own = Referral.objects.filter(referred=customer).select_related("referrer").first()
+    own = referral_that_brought(customer)
     return {
         "own_referral": own,
         "referrer_visible": bool(own and visible.filter(pk=own.referrer_id).exists()),
@@ -154,7 +154,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """Top referrers, recent referrals, and the customers to ask now."""
     visible = customers_visible_to(request.user)
     top = Paginator(services.top_referrers(visible), PER_PAGE).get_page(request.GET.get("page"))
-    referrers = Customer.objects.in_bulk([row["referrer_id"] for row in top])
+    referrers = visible.in_bulk([row["referrer_id"] for row in top])
     top_rows = [{**row, "referrer": referrers[row["referrer_id"]]} for row in top]
     recent = Paginator(services.recent_referrals(visible), PER_PAGE).get_page(
         request.GET.get("recent")
@@ -163,9 +163,8 @@ def index(request: HttpRequest) -> HttpResponse:
     day = Day.of(services.local_today())
     to_ask = ask_items(visible.filter(archived_at__isnull=True), day, PER_PAGE, False)
     awaiting = (
-        ReferralAsk.objects.filter(
-            customer__in=visible, answer__in=[Answer.LATER, Answer.NO_ANSWER]
-        )
+        asks_visible_to(request.user)
+        .filter(answer__in=[Answer.LATER, Answer.NO_ANSWER])
         .select_related("customer", "asked_by")
         .order_by("-asked_at", "-id")[:PER_PAGE]
     )

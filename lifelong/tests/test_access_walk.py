@@ -135,6 +135,7 @@ URLS: dict[str, Access] = {
     # accounts
     "accounts:settings": refused("owners only"),
     "accounts:users": refused("owners only"),
+    "audit:log": refused("owners only: who viewed and changed personal data"),
     "accounts:user_role": refused("owners only", post=lambda w: {f"u{w.rep.pk}-role": "owner"}),
     "accounts:user_active": refused("owners only"),
     "accounts:tokens": own("the user's own API tokens"),
@@ -326,6 +327,15 @@ URLS: dict[str, Access] = {
     "events:rsvp": public(
         "the guest answers by a signed link", kwargs=lambda w: {"token": "wrong-token"}
     ),
+    # privacy
+    "privacy:export": refused(kwargs=customer_pk),
+    "privacy:erase": refused(
+        "owners and managers erase, and only customers they see",
+        kwargs=customer_pk,
+        post=lambda w: {"name": w.customer.display_name},
+    ),
+    "privacy:retention": refused("owners and managers review retention"),
+    "privacy:retention_keep": refused("owners and managers review retention", kwargs=customer_pk),
 }
 
 

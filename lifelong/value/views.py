@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lifelong.accounts.models import Business
-from lifelong.commerce.models import Purchase
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
 from lifelong.value import charts, risk, services
@@ -128,7 +127,7 @@ def value_panel_context(request: HttpRequest, customer: Customer) -> dict:
     if snapshot is None:
         return {
             "snapshot": None,
-            "has_purchases": Purchase.objects.filter(customer=customer).exists(),
+            "has_purchases": customer.purchases.exists(),
         }
     return {
         "snapshot": snapshot,
