@@ -1,3 +1,3 @@
 """The outreach tests' SMTP server and business, for the tests that send."""
 
-from lifelong.outreach.tests.conftest import business, smtp_server  # noqa: F401
+from lifelong.outreach.tests.conftest import base_url, business, smtp_server  # noqa: F401
