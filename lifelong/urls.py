@@ -24,6 +24,7 @@ urlpatterns = [
     path("imports/", include("lifelong.imports.urls")),
     path("extras/", include("lifelong.extras.urls")),
     path("events/", include("lifelong.events.urls")),
+    path("audit/", include("lifelong.audit.urls")),
     path("privacy/", include("lifelong.privacy.urls")),
     path("api/v1/", api.urls),
 ]

@@ -105,4 +105,3 @@ def test_record_refuses_unknown_actions_and_channels(owner):
     with pytest.raises(ValueError, match="Unknown audit channel"):
         record(owner, "view", via="fax")
     assert not AuditEvent.objects.exists()
-
