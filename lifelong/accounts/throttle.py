@@ -190,9 +190,9 @@ def forget(*, username: str | None = None, ip: str | None = None) -> int:
 # ---------------------------------------------------------------- known devices
 
 
-def known_accounts(request: HttpRequest) -> list[str]:
+def known_accounts(request: HttpRequest | None) -> list[str]:
     """The accounts this browser has signed in to (a signed cookie set at sign-in)."""
-    raw = request.COOKIES.get(DEVICE_COOKIE)
+    raw = request.COOKIES.get(DEVICE_COOKIE) if request is not None else None
     if not raw:
         return []
     try:
