@@ -141,3 +141,9 @@ def test_cli_lists_them(people, capsys):
 def test_cli_says_when_nobody_is_due(db, capsys):
     call_command("privacy", "retention")
     assert "Nobody to review" in capsys.readouterr().out
+
+
+def test_the_settings_tabs_lead_there_for_owners_and_managers(owner_client, rep_client, manager):
+    assert URL in owner_client.get(reverse("accounts:profile")).content.decode()
+    assert URL in client_for(manager).get(reverse("accounts:profile")).content.decode()
+    assert URL not in rep_client.get(reverse("accounts:profile")).content.decode()
