@@ -9,6 +9,7 @@ from ninja import Query, Router, Status
 
 from lifelong.audit.log import record_request
 from lifelong.commerce import services
+from lifelong.commerce.access import get_purchase_for_user
 from lifelong.commerce.models import Product, ProductVersion, Purchase
 from lifelong.commerce.schemas import (
     ProductIn,
@@ -30,8 +31,7 @@ PURCHASE = PURCHASES + "/{int:purchase_id}"
 
 
 def _purchase(request: HttpRequest, customer_id: int, purchase_id: int) -> Purchase:
-    customer = get_customer_for_user(request.user, customer_id)
-    return get_object_or_404(services.purchases_of(customer), pk=purchase_id)
+    return get_purchase_for_user(request.user, customer_id, purchase_id)
 
 
 @router.get(PURCHASES, response={200: PurchasePageOut, **CLIENT_ERRORS})

@@ -23,8 +23,9 @@ from lifelong.accounts.models import Business
 from lifelong.accounts.views import confirm_page
 from lifelong.audit.log import record_request
 from lifelong.commerce import services
+from lifelong.commerce.access import get_purchase_for_user
 from lifelong.commerce.forms import ProductForm, PurchaseForm, VersionForm
-from lifelong.commerce.models import Product, ProductVersion, Purchase
+from lifelong.commerce.models import Product, ProductVersion
 from lifelong.cursors import BadCursor
 from lifelong.customers.access import get_customer_for_user
 from lifelong.customers.models import Customer
@@ -146,8 +147,8 @@ def history(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @login_required
 def delete(request: HttpRequest, customer_id: int, purchase_id: int) -> HttpResponse:
-    customer = get_customer_for_user(request.user, customer_id)
-    purchase = get_object_or_404(Purchase, pk=purchase_id, customer=customer)
+    purchase = get_purchase_for_user(request.user, customer_id, purchase_id)
+    customer = purchase.customer
     if request.method == "POST":
         services.delete_purchase(purchase)
         record_request(request, "delete", customer_id=customer.pk, target="customer.purchases")

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from lifelong.accounts.models import User
-from lifelong.customers.models import Customer
+from lifelong.customers.models import Customer, Relative
 
 
 def customers_visible_to(user: User) -> QuerySet[Customer]:
@@ -32,6 +32,23 @@ def get_customer_for_user(user: User, pk: int | str) -> Customer:
     if customer is None:
         raise Http404("No such customer")
     return customer
+
+
+def get_relative_for_user(user: User, customer_id: int | str, relative_id: int | str) -> Relative:
+    """Relative `relative_id` of customer `customer_id` if `user` may see that customer;
+    Http404 otherwise (also for a relative of another customer)."""
+    try:
+        customer_id, relative_id = int(customer_id), int(relative_id)
+    except (TypeError, ValueError):
+        raise Http404("No such relative") from None
+    relative = (
+        Relative.objects.select_related("customer__owner")
+        .filter(pk=relative_id, customer_id=customer_id, customer__in=customers_visible_to(user))
+        .first()
+    )
+    if relative is None:
+        raise Http404("No such relative")
+    return relative
 
 
 def assignable_owner(user: User, owner_id: int | None, *, current: User | None = None) -> User:

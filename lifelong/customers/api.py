@@ -18,6 +18,7 @@ from lifelong.customers.access import (
     assignable_owner,
     customers_visible_to,
     get_customer_for_user,
+    get_relative_for_user,
     visible_referrer,
 )
 from lifelong.customers.listing import Filters, list_customers
@@ -199,8 +200,7 @@ def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> 
 
 
 def _relative(request: HttpRequest, customer_id: int, relative_id: int) -> Relative:
-    customer = get_customer_for_user(request.user, customer_id)
-    return get_object_or_404(Relative, customer=customer, pk=relative_id)
+    return get_relative_for_user(request.user, customer_id, relative_id)
 
 
 @router.get(

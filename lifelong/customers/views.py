@@ -20,7 +20,11 @@ from lifelong.accounts.views import confirm_page, owner_required
 from lifelong.audit.log import record_request
 from lifelong.cursors import BadCursor
 from lifelong.customers import services
-from lifelong.customers.access import customers_visible_to, get_customer_for_user
+from lifelong.customers.access import (
+    customers_visible_to,
+    get_customer_for_user,
+    get_relative_for_user,
+)
 from lifelong.customers.forms import (
     AnswerForm,
     CustomerForm,
@@ -245,10 +249,6 @@ def answer_edit(request: HttpRequest, pk: int, question_id: int) -> HttpResponse
 # ---------------------------------------------------------------- relatives
 
 
-def _relative(customer: Customer, relative_id: int) -> Relative:
-    return get_object_or_404(Relative, pk=relative_id, customer=customer)
-
-
 @login_required
 def relative_new(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_customer_for_user(request.user, pk)
@@ -257,8 +257,8 @@ def relative_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def relative_edit(request: HttpRequest, pk: int, relative_id: int) -> HttpResponse:
-    customer = get_customer_for_user(request.user, pk)
-    return _relative_form(request, customer, _relative(customer, relative_id))
+    relative = get_relative_for_user(request.user, pk, relative_id)
+    return _relative_form(request, relative.customer, relative)
 
 
 def _relative_form(request: HttpRequest, customer: Customer, relative: Relative) -> HttpResponse:
@@ -286,8 +286,8 @@ def _relative_form(request: HttpRequest, customer: Customer, relative: Relative)
 
 @login_required
 def relative_delete(request: HttpRequest, pk: int, relative_id: int) -> HttpResponse:
-    customer = get_customer_for_user(request.user, pk)
-    relative = _relative(customer, relative_id)
+    relative = get_relative_for_user(request.user, pk, relative_id)
+    customer = relative.customer
     if request.method == "POST":
         relative.delete()
         record_request(request, "delete", customer_id=customer.pk, target="customer.relatives")

@@ -16,7 +16,6 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from lifelong.accounts.models import User
-from lifelong.commerce.models import Purchase
 from lifelong.customers.access import get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS, UserRef
 from lifelong.outreach.outbox import id_page
@@ -24,7 +23,7 @@ from lifelong.promises import services
 from lifelong.promises.access import get_promise_for_user, promises_visible_to
 from lifelong.promises.models import Promise, Source
 from lifelong.promises.models import Status as PromiseStatus
-from lifelong.touches.models import Channel, Touch
+from lifelong.touches.models import Channel
 
 router = Router(tags=["promises"])
 
@@ -163,7 +162,7 @@ def promise_list(
 ) -> dict[str, Any]:
     """The customer's promises, newest first, a page at a time."""
     customer = get_customer_for_user(request.user, customer_id)
-    return _page(Promise.objects.filter(customer=customer), query)
+    return _page(promises_visible_to(request.user).filter(customer=customer), query)
 
 
 @router.post(PROMISES, response={201: PromiseOut, **CLIENT_ERRORS})
@@ -175,11 +174,11 @@ def promise_create(request: HttpRequest, customer_id: int, payload: PromiseIn) -
         owner = User.objects.filter(pk=payload.owner_id).first()
     touch = purchase = None
     if payload.touch_id is not None:
-        touch = Touch.objects.filter(pk=payload.touch_id, customer=customer).first()
+        touch = customer.touches.filter(pk=payload.touch_id).first()
         if touch is None:
             return _field_error("touch_id", "The customer has no touch with that id.")
     if payload.purchase_id is not None:
-        purchase = Purchase.objects.filter(pk=payload.purchase_id, customer=customer).first()
+        purchase = customer.purchases.filter(pk=payload.purchase_id).first()
         if purchase is None:
             return _field_error("purchase_id", "The customer has no purchase with that id.")
     promise = services.make_promise(

@@ -17,6 +17,7 @@ from ninja import Field, Router, Schema, Status
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS
 from lifelong.surveys import services
+from lifelong.surveys.access import responses_visible_to
 from lifelong.surveys.models import Kind, Response, Survey
 
 router = Router(tags=["surveys"])
@@ -200,7 +201,8 @@ def customer_responses(request: HttpRequest, customer_id: int) -> list[dict]:
     """The customer's survey answers, newest first."""
     customer = get_customer_for_user(request.user, customer_id)
     rows = (
-        Response.objects.filter(customer=customer)
+        responses_visible_to(request.user)
+        .filter(customer=customer)
         .select_related("invitation__survey")
         .order_by("-submitted_at", "-id")
     )

@@ -54,13 +54,6 @@ def low_score_q(prefix: str = "") -> Q:
     )
 
 
-def responses_visible_to(user: User) -> QuerySet[Response]:
-    """The responses of the customers `user` may see (a rep: their own customers')."""
-    from lifelong.customers.access import customers_visible_to
-
-    return Response.objects.filter(customer__in=customers_visible_to(user))
-
-
 # ---------------------------------------------------------------- saving a survey
 
 

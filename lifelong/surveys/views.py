@@ -23,9 +23,10 @@ from lifelong.audit.log import record_request
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.models import Customer
 from lifelong.surveys import services
+from lifelong.surveys.access import responses_visible_to
 from lifelong.surveys.charts import month_chart
 from lifelong.surveys.forms import SurveyForm
-from lifelong.surveys.models import Kind, Response, Survey
+from lifelong.surveys.models import Kind, Survey
 
 COMMENTS_SHOWN = 10
 
@@ -134,7 +135,8 @@ def make_link(request: HttpRequest, customer_id: int) -> HttpResponse:
 def survey_panel_context(request: HttpRequest, customer: Customer) -> dict:
     """The customer page panel: their latest scores and comments."""
     latest = list(
-        Response.objects.filter(customer=customer)
+        responses_visible_to(request.user)
+        .filter(customer=customer)
         .select_related("invitation__survey")
         .order_by("-submitted_at", "-id")[:5]
     )

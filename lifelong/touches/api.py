@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Status
 
@@ -11,6 +10,7 @@ from lifelong.audit.log import record_request
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS
 from lifelong.touches import coverage, services
+from lifelong.touches.access import get_touch_for_user
 from lifelong.touches.listing import touch_page
 from lifelong.touches.models import Touch
 from lifelong.touches.schemas import (
@@ -30,10 +30,7 @@ TOUCH = TOUCHES + "/{int:touch_id}"
 
 
 def _touch(request: HttpRequest, customer_id: int, touch_id: int) -> Touch:
-    customer = get_customer_for_user(request.user, customer_id)
-    touch = get_object_or_404(Touch.objects.select_related("user"), customer=customer, pk=touch_id)
-    touch.customer = customer  # the one already fetched, so saving refreshes its last touch
-    return touch
+    return get_touch_for_user(request.user, customer_id, touch_id)
 
 
 @router.get(TOUCHES, response={200: TouchPageOut, **CLIENT_ERRORS})

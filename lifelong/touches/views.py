@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from lifelong.accounts.views import confirm_page
@@ -20,6 +20,7 @@ from lifelong.customers.access import get_customer_for_user
 from lifelong.customers.models import Customer
 from lifelong.customers.views import is_htmx
 from lifelong.touches import services
+from lifelong.touches.access import get_touch_for_user
 from lifelong.touches.forms import TouchForm
 from lifelong.touches.listing import TouchPage, touch_page
 from lifelong.touches.models import Touch
@@ -27,10 +28,6 @@ from lifelong.touches.models import Touch
 
 def _timeline_url(customer: Customer) -> str:
     return reverse("customers:detail", args=[customer.pk]) + "#timeline"
-
-
-def _touch(customer: Customer, touch_id: int) -> Touch:
-    return get_object_or_404(Touch.objects.select_related("user"), pk=touch_id, customer=customer)
 
 
 @login_required
@@ -95,8 +92,8 @@ def timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @login_required
 def edit(request: HttpRequest, customer_id: int, touch_id: int) -> HttpResponse:
-    customer = get_customer_for_user(request.user, customer_id)
-    touch = _touch(customer, touch_id)
+    touch = get_touch_for_user(request.user, customer_id, touch_id)
+    customer = touch.customer
     form = TouchForm(request.POST or None, instance=touch)
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,8 +111,8 @@ def edit(request: HttpRequest, customer_id: int, touch_id: int) -> HttpResponse:
 
 @login_required
 def delete(request: HttpRequest, customer_id: int, touch_id: int) -> HttpResponse:
-    customer = get_customer_for_user(request.user, customer_id)
-    touch = _touch(customer, touch_id)
+    touch = get_touch_for_user(request.user, customer_id, touch_id)
+    customer = touch.customer
     if request.method == "POST":
         services.delete_touch(touch)
         record_request(request, "delete", customer_id=customer.pk, target="customer.touches")
