@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, re_path
@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from lifelong.accounts.api import BearerAuth
 from lifelong.accounts.api import router as accounts_router
@@ -43,10 +44,10 @@ Customers, their relatives, profile sheets, touches, purchases and products. Aut
 """
 
 
-def _json_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
 # Exempt, as ninja's own views are: otherwise a POST to a path no operation has (a
 # customer id that is not a number) got the CSRF middleware's HTML 403 instead of a 404.
 @csrf_exempt
+def _json_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     return JsonResponse({"detail": "Not found"}, status=404)
 
 
@@ -76,7 +77,29 @@ def _json_client_errors(view: Callable[..., HttpResponse]) -> Callable[..., Http
     return wrapper
 
 
+class _OpenAPIDocument(OpenAPISchema):
+    """ninja files every schema and enum under its class name in one components map, so
+    two classes of the same name (customers' Status and promises' Status) silently shared
+    one entry, and the document described one with the other's values. Refuse instead."""
+
+    def add_schema_definitions(self, definitions: dict) -> None:
+        for name, definition in definitions.items():
+            if self.schemas.get(name, definition) != definition:
+                raise ImproperlyConfigured(
+                    f"Two API schemas are called {name!r}; rename one (or inline an enum with "
+                    "WithJsonSchema) so the OpenAPI document can tell them apart."
+                )
+        super().add_schema_definitions(definitions)
+
+
 class LifelongAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return _OpenAPIDocument(self, path_prefix)
+
     @property
     def urls(self) -> tuple[list[Any], str, str]:
         patterns, app_name, namespace = super().urls

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, WithJsonSchema
 
 from lifelong.commerce.models import Channel
+
+# Inline rather than a component: ninja files enums under their class name, and the touch
+# channel is also called Channel (one would overwrite the other in the document).
+PurchaseChannel = Annotated[
+    Channel,
+    WithJsonSchema({"title": "PurchaseChannel", "type": "string", "enum": Channel.values}),
+]
 
 
 class ProductRef(Schema):
@@ -41,7 +48,7 @@ class PurchaseOut(Schema):
     occurred_at: dt.datetime
     total: Decimal
     currency: str
-    channel: Channel
+    channel: PurchaseChannel
     reference: str
     created_at: dt.datetime
     lines: list[LineOut]
@@ -89,7 +96,7 @@ class PurchaseIn(Schema):
     )
     lines: list[LineIn] = Field(default_factory=list)
     currency: str | None = Field(None, description="ISO 4217; the business's if omitted.")
-    channel: Channel = Channel.OTHER
+    channel: PurchaseChannel = Channel.OTHER
     reference: str = Field("", description="The order number in the system it came from.")
 
 

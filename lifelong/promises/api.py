@@ -8,12 +8,12 @@ Every promise is reached through its customer (promises.access): somebody else's
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, WithJsonSchema
 
 from lifelong.accounts.models import User
 from lifelong.customers.access import get_customer_for_user
@@ -26,6 +26,13 @@ from lifelong.promises.models import Status as PromiseStatus
 from lifelong.touches.models import Channel
 
 router = Router(tags=["promises"])
+
+# Inline rather than a component: ninja files enums under their class name, and the
+# customer's status is also called Status (one would overwrite the other in the document).
+PromiseStatusField = Annotated[
+    PromiseStatus,
+    WithJsonSchema({"title": "PromiseStatus", "type": "string", "enum": PromiseStatus.values}),
+]
 
 PROMISES = "/customers/{int:customer_id}/promises"
 PROMISE = "/promises/{int:promise_id}"
@@ -41,7 +48,7 @@ class PromiseOut(Schema):
     window_start: dt.datetime | None
     window_end: dt.datetime | None
     deadline: dt.datetime | None = Field(description="The last moment it is kept on time.")
-    status: PromiseStatus
+    status: PromiseStatusField
     overdue: bool = Field(description="Open and past its deadline (derived, never stored).")
     kept_at: dt.datetime | None
     broken_at: dt.datetime | None

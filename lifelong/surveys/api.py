@@ -95,7 +95,7 @@ class InvitationsIn(Schema):
     customer_ids: list[int] = Field(min_length=1, max_length=500)
 
 
-class InvitationOut(Schema):
+class SurveyInvitationOut(Schema):
     customer_id: int
     url: str
     expires_at: dt.datetime
@@ -211,7 +211,7 @@ def customer_responses(request: HttpRequest, customer_id: int) -> list[dict]:
 
 @router.post(
     "/surveys/{int:survey_id}/invitations",
-    response={201: list[InvitationOut], **CLIENT_ERRORS},
+    response={201: list[SurveyInvitationOut], **CLIENT_ERRORS},
 )
 def invitations_create(request: HttpRequest, survey_id: int, payload: InvitationsIn) -> Status:
     """A link to the survey for each customer, to send yourself (an open link made this
