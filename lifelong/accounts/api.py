@@ -9,6 +9,7 @@ from ninja.security import HttpBearer
 
 from lifelong.accounts.models import User
 from lifelong.accounts.services import user_for_token
+from lifelong.customers.schemas import ErrorOut
 
 router = Router(tags=["accounts"])
 
@@ -40,6 +41,6 @@ class MeOut(Schema):
     sees_all_customers: bool
 
 
-@router.get("/me", response=MeOut, summary="The user the token belongs to")
+@router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The user the token belongs to")
 def me(request: HttpRequest) -> User:
     return request.user
