@@ -21,6 +21,7 @@ from lifelong.accounts.models import Business, User
 from lifelong.commerce.models import Product, ProductVersion, Purchase, PurchaseLine
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer, Status, Tag
+from lifelong.ids import RowId
 from lifelong.occasions.models import Kind as OccasionKind
 from lifelong.occasions.models import Occasion
 
@@ -39,11 +40,11 @@ class FilterSpec(BaseModel):
         default=[], description='Any of A, B, C, and "none" for customers without a tier yet.'
     )
     tags: list[str] = Field(default=[], description="Tag names; the customer has any of them.")
-    owner: list[int] = Field(default=[], description="User ids; the customer's owner is one.")
-    products: list[int] = Field(
+    owner: list[RowId] = Field(default=[], description="User ids; the customer's owner is one.")
+    products: list[RowId] = Field(
         default=[], description="Product ids; the customer bought any version of any of them."
     )
-    versions: list[int] = Field(
+    versions: list[RowId] = Field(
         default=[], description="Product version ids; the customer bought any of them."
     )
     last_purchase_after: dt.date | None = Field(
