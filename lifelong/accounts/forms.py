@@ -7,6 +7,7 @@ import zoneinfo
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from lifelong.accounts import throttle
 from lifelong.accounts.models import Business, Role, User
@@ -77,7 +78,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         "invalid_login": "Your username and password did not match. Please try again.",
     }
 
-    def __init__(self, request=None, *args, **kwargs) -> None:
+    def __init__(self, request: HttpRequest | None = None, *args, **kwargs) -> None:
         super().__init__(request, *args, **kwargs)
         self.refusal: throttle.Refusal | None = None
         self.client_ip = throttle.client_ip(request) if request is not None else "unknown"
