@@ -21,9 +21,11 @@ access_entry: add it to URLS or OPERATIONS below. See docs/access.md.
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -752,3 +754,119 @@ def test_the_access_tables_name_only_what_exists():
         if access.kind != REFUSED and not access.reason
     ]
     assert not unexplained, f"Say why the outsider may have these: {unexplained}"
+
+
+# ---------------------------------------------------------------- one access helper per app
+
+# The customer-owned models, and the access module (or function) that reaches each. A view
+# or API module reaches these only through that helper, or from a customer it already
+# got from get_customer_for_user (customer.touches, customer.purchases, ...).
+OWNED_MODELS: dict[str, str] = {
+    "Customer": "customers/access.py (customers_visible_to, get_customer_for_user)",
+    "CustomerEmail": "customers/access.py, then customer.emails",
+    "CustomerPhone": "customers/access.py, then customer.phones",
+    "ProfileAnswer": "customers/access.py, then customer.answers",
+    "Relative": "customers/access.py (get_relative_for_user)",
+    "NotDuplicate": "customers/access.py, then customers/duplicates.py",
+    "Touch": "touches/access.py (touches_visible_to, get_touch_for_user)",
+    "Purchase": "commerce/access.py (purchases_visible_to, get_purchase_for_user)",
+    "PurchaseLine": "commerce/access.py (get_purchase_for_user prefetches the lines)",
+    "Occasion": "occasions/access.py (get_occasion_for_user)",
+    "OccasionMark": "occasions/access.py",
+    "Promise": "promises/access.py (promises_visible_to, get_promise_for_user)",
+    "Referral": "referrals/access.py (referrals_visible_to, get_referral_for_user)",
+    "ReferralAsk": "referrals/access.py (asks_visible_to)",
+    "AgendaMark": "referrals/access.py",
+    "Message": "outreach/outbox.py (messages_visible_to, get_message_for_user)",
+    "Response": "surveys/access.py (responses_visible_to)",
+    "Invitation": "surveys/access.py or events/services.py (invitations_visible_to)",
+    "EventInvitation": "events/services.py (invitations_visible_to)",
+    "SurveyInvitation": "surveys/access.py (invitations_visible_to)",
+    "ExtraGiven": "extras/access.py (given_visible_to)",
+    "ExtraSuggestion": "extras/access.py (suggestions_visible_to)",
+    "ImportBatch": "imports/access.py (batches_visible_to, get_batch_for_user)",
+    "ValueSnapshot": "value/services.py over customers_visible_to",
+    "RiskScore": "value/risk.py over customers_visible_to",
+    "ConsentChange": "privacy, from a customer reached through customers/access.py",
+}
+
+# (module, model): why that module may look the model up directly.
+DIRECT_LOOKUPS_ALLOWED: dict[tuple[str, str], str] = {
+    ("surveys/public_views.py", "Response"): "the customer answers by their invitation's token",
+    ("audit/views.py", "Customer"): "owners only (owner_required): which logged ids still exist",
+}
+
+
+def view_modules() -> list[Path]:
+    """Every module that answers requests: views, API routers, the import wizard."""
+    root = Path(__file__).resolve().parents[1]
+    found = set()
+    for pattern in ("*/views*.py", "*/*_views.py", "*/api.py", "*/*_api.py", "*/wizard.py"):
+        found.update(root.glob(pattern))
+    return sorted(found)
+
+
+def direct_lookups(source: str) -> list[tuple[int, str]]:
+    """(line, model) for each Model.objects and get_object_or_404(Model, ...) naming a
+    customer-owned model, through any alias it was imported under."""
+    tree = ast.parse(source)
+    alias = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("models"):
+            for name in node.names:
+                alias[name.asname or name.name] = name.name
+    found = []
+    for node in ast.walk(tree):
+        name = None
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("objects", "_default_manager")
+            and isinstance(node.value, ast.Name)
+        ):
+            name = node.value.id
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("get_object_or_404", "get_list_or_404")
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+        ):
+            name = node.args[0].id
+        model = alias.get(name, name) if name else None
+        if model in OWNED_MODELS:
+            found.append((node.lineno, model))
+    return sorted(found)
+
+
+def test_views_reach_customer_records_only_through_the_access_helpers():
+    """No view or API module looks a customer-owned record up by itself."""
+    root = Path(__file__).resolve().parents[1]
+    problems = []
+    modules = view_modules()
+    assert len(modules) > 30, "the glob finds the view modules"
+    for path in modules:
+        module = str(path.relative_to(root))
+        for line, model in direct_lookups(path.read_text()):
+            if (module, model) in DIRECT_LOOKUPS_ALLOWED:
+                continue
+            problems.append(
+                f"lifelong/{module}:{line}: {model} looked up directly; use {OWNED_MODELS[model]}"
+            )
+    assert not problems, (
+        "Views and API operations reach customer-owned records through their app's access "
+        "helper, which checks the owner (docs/access.md). If a lookup is right as it is, "
+        "add it to DIRECT_LOOKUPS_ALLOWED in lifelong/tests/test_access_walk.py with the "
+        "reason.\n" + "\n".join(problems)
+    )
+
+
+def test_the_lookup_scan_sees_a_direct_lookup():
+    """The scan above would catch the forms it is meant to catch."""
+    source = (
+        "from lifelong.touches.models import Touch as T\n"
+        "from lifelong.events.models import Invitation\n"
+        "a = T.objects.filter(pk=1)\n"
+        "b = get_object_or_404(Invitation, pk=2)\n"
+        "c = customer.touches.all()\n"
+    )
+    assert direct_lookups(source) == [(3, "Touch"), (4, "Invitation")]
