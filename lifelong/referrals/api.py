@@ -15,6 +15,7 @@ from pydantic import AwareDatetime
 
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS
+from lifelong.ids import Offset
 from lifelong.referrals import services
 from lifelong.referrals.access import get_referral_for_user, referral_that_brought
 from lifelong.referrals.models import Answer, Referral, ReferralAsk, ReferralStatus
@@ -109,7 +110,7 @@ class TopOut(Schema):
 
 class TopQuery(Schema):
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 def _referral_out(referral: Referral, visible: bool) -> dict:
