@@ -31,6 +31,7 @@ from lifelong.occasions.models import CalendarFeed, Occasion
 from lifelong.occasions.services import add_occasion
 from lifelong.outreach import compliance
 from lifelong.outreach.models import Message, Program, Suppression, Template
+from lifelong.outreach.programs import save_program
 from lifelong.promises.models import Promise
 from lifelong.promises.services import make_promise
 from lifelong.referrals.models import Referral, ReferralAsk
@@ -42,6 +43,7 @@ from lifelong.surveys.models import Invitation as SurveyInvitation
 from lifelong.surveys.models import Response, Survey
 from lifelong.touches.models import Touch
 from lifelong.touches.services import log_touch
+from lifelong.value.records import ValueSnapshot
 
 # In every world customer's name; an outsider's page must never contain it.
 MARKER = "Worldmarker"
@@ -134,12 +136,21 @@ def build_world(owner: User, rep: User) -> World:
     referral = record_referral(customer, referred, by=rep)
     ask = record_ask(customer, by=rep)
 
+    # A starter (it has a key), so that it can be restored too.
     template = Template.objects.create(
-        name="Walk news", subject="News", body_text="Hello {{ first_name }}"
+        key="quarterly-update", name="Walk news", subject="News", body_text="Hi {{ first_name }}"
     )
     segment = save_segment(Segment(), name="Walk segment", filters={}, by=owner)
-    program = Program.objects.create(
-        name="Walk program", kind="one_off", template=template, approval="drafts", created_by=owner
+    program = save_program(
+        Program(
+            name="Walk program",
+            kind="one_off",
+            template=template,
+            segment=segment,
+            approval="drafts",
+            starts_at=now + dt.timedelta(days=60),
+        ),
+        by=owner,
     )
     draft = Message.objects.create(
         program=program,
@@ -190,9 +201,14 @@ def build_world(owner: User, rep: User) -> World:
         file_name="walk.csv",
         format="csv",
         on_duplicate="skip",
-        created=[referred.pk],
+        created=[[referred.pk, referred.pk]],  # ranges of ids
         finished_at=now,
     )
+    ValueSnapshot.objects.create(
+        customer=customer, revenue=Decimal(1200), purchase_count=1, purchase_days=1,
+        first_purchase_on=purchase.occurred_at.date(), last_purchase_on=purchase.occurred_at.date(),
+        recency_score=3, frequency_score=1, monetary_score=3, rfm_cell="313", tier="A",
+    )  # fmt: skip
     token, _ = create_token(rep, f"{MARKER} token")
     feed, _ = CalendarFeed.objects.get_or_create(user=rep)
 

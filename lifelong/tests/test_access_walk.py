@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -65,6 +66,10 @@ class Access:
     # More GETs, each with this query string, that must be refused (403/404): a shared
     # page asked about one of the world's records.
     refused_queries: Data | None = None
+    # Who may have a REFUSED page ("owner": the business owner, "rep": the world's rep),
+    # asked the same (then rolled back) to prove the ids point at something real; None
+    # with the reason when nobody can.
+    control: str | None = "owner"
 
 
 def refused(reason: str = "", **kw: Any) -> Access:
@@ -141,7 +146,7 @@ URLS: dict[str, Access] = {
     "accounts:user_role": refused("owners only", post=lambda w: {f"u{w.rep.pk}-role": "owner"}),
     "accounts:user_active": refused("owners only"),
     "accounts:tokens": own("the user's own API tokens"),
-    "accounts:token_revoke": refused("another user's token"),
+    "accounts:token_revoke": refused("another user's token", control="rep"),
     "accounts:profile": own("the user's own profile"),
     "accounts:password": own("the user's own password"),
     # customers
@@ -298,13 +303,19 @@ URLS: dict[str, Access] = {
     # imports
     "imports:upload": own("uploads a file of the user's own"),
     "imports:mapping": refused(
-        "an import lives in its uploader's session", kwargs=lambda w: {"token": "walk-token"}
+        "an import lives in its uploader's session (so nobody else has walk-token)",
+        kwargs=lambda w: {"token": "walk-token"},
+        control=None,
     ),
     "imports:start": refused(
-        "an import lives in its uploader's session", kwargs=lambda w: {"token": "walk-token"}
+        "an import lives in its uploader's session (so nobody else has walk-token)",
+        kwargs=lambda w: {"token": "walk-token"},
+        control=None,
     ),
     "imports:progress": refused(
-        "an import lives in its uploader's session", kwargs=lambda w: {"token": "walk-token"}
+        "an import lives in its uploader's session (so nobody else has walk-token)",
+        kwargs=lambda w: {"token": "walk-token"},
+        control=None,
     ),
     "imports:undo": refused("a rep undoes only their own imports"),
     # extras
@@ -577,6 +588,28 @@ def world(owner, rep) -> World:
     return build_world(owner, rep)
 
 
+def in_rollback(send: Callable[[], Any]) -> Any:
+    """`send()`'s response, with whatever it wrote to the database undone."""
+    with transaction.atomic():
+        response = send()
+        transaction.set_rollback(True)
+    return response
+
+
+def check_control(
+    problems: list[str], what: str, access: Access, clients: dict[str, Client], send: Callable
+) -> None:
+    """The one the page is for gets past the access check: the walk's ids are real."""
+    if access.kind != REFUSED or access.control is None:
+        return
+    status = in_rollback(lambda: send(clients[access.control])).status_code
+    if status in (401, 403, 404):
+        problems.append(
+            f"{what}: {status} for the {access.control} too, so the walk proves nothing "
+            "here; fix the ids the entry uses, or say control=None and why"
+        )
+
+
 def check_mutation(
     problems: list[str], what: str, send: Callable[[], Any], allowed: frozenset[int]
 ) -> None:
@@ -595,6 +628,7 @@ def check_mutation(
 @pytest.mark.django_db
 def test_every_page_refuses_an_outsider(world, outsider):
     client = client_for(outsider)
+    controls = {"owner": client_for(world.owner), "rep": client_for(world.rep)}
     problems: list[str] = []
     for name, pattern in sorted(web_url_names().items()):
         access = URLS.get(name)
@@ -606,6 +640,7 @@ def test_every_page_refuses_an_outsider(world, outsider):
         response = client.get(url, query)
         status = response.status_code
         what = f"GET {url} ({name})"
+        check_control(problems, what, access, controls, lambda c, u=url, q=query: c.get(u, q))
         if access.kind == REFUSED and status not in NOT_SERVED:
             problems.append(f"{what}: {status}, expected 403 or 404")
         elif access.kind in (SHARED, OWN) and status not in access.get_status:
@@ -624,11 +659,12 @@ def test_every_page_refuses_an_outsider(world, outsider):
         if access.kind == REFUSED or access.post:
             allowed = NOT_SERVED if access.kind == REFUSED else access.post_status
             for data in variants(access, world):
+                what = f"POST {url} ({name}) {data}"
                 check_mutation(
-                    problems,
-                    f"POST {url} ({name}) {data}",
-                    lambda data=data, url=url: client.post(url, data),
-                    allowed,
+                    problems, what, lambda data=data, url=url: client.post(url, data), allowed
+                )
+                check_control(
+                    problems, what, access, controls, lambda c, d=data, u=url: c.post(u, d)
                 )
     assert not problems, "The outsider got more than they should:\n" + "\n".join(problems)
 
@@ -677,6 +713,10 @@ def body_for(operation: dict, access: Access, world: World, components: dict) ->
 @pytest.mark.django_db
 def test_every_api_operation_refuses_an_outsider(world, outsider):
     client = Client(headers=bearer(outsider))
+    controls = {
+        "owner": Client(headers=bearer(world.owner)),
+        "rep": Client(headers=bearer(world.rep)),
+    }
     components = api.get_openapi_schema()["components"]["schemas"]
     problems: list[str] = []
     for key, operation in sorted(api_operations().items()):
@@ -691,6 +731,9 @@ def test_every_api_operation_refuses_an_outsider(world, outsider):
         if method == "GET":
             response = client.get(url, query)
             status = response.status_code
+            check_control(
+                problems, f"GET {url}", access, controls, lambda c, u=url, q=query: c.get(u, q)
+            )
             if access.kind == REFUSED and status not in API_REFUSED:
                 problems.append(f"GET {url}: {status}, expected 403 or 404")
             elif access.kind in (SHARED, OWN) and status != 200:
@@ -706,10 +749,11 @@ def test_every_api_operation_refuses_an_outsider(world, outsider):
         for body in body_for(operation, access, world, components):
             payload = json.dumps(body) if body is not None else None
 
-            def send(url=url, payload=payload, method=method):
-                return client.generic(method, url, payload or "", content_type="application/json")
+            def send(c=client, url=url, payload=payload, method=method):
+                return c.generic(method, url, payload or "", content_type="application/json")
 
             check_mutation(problems, f"{method} {url} {body}", send, allowed)
+            check_control(problems, f"{method} {url} {body}", access, controls, send)
     assert not problems, "The outsider got more than they should:\n" + "\n".join(problems)
 
 
