@@ -197,6 +197,10 @@ def populate() -> None:
         signals=["overdue"],
         computed_at=NOW,
     )
+    from lifelong.privacy.models import RetentionPolicy, RetentionReview
+
+    RetentionPolicy.objects.create(years=7, updated_by=user)
+    RetentionReview.objects.create(customer=customer, reviewed_at=NOW, reviewed_by=user)
     order = Purchase.objects.order_by("pk").first()
     ExtraSuggestion.objects.create(
         customer_id=order.customer_id,
