@@ -70,6 +70,9 @@ class Access:
     # asked the same (then rolled back) to prove the ids point at something real; None
     # with the reason when nobody can.
     control: str | None = "owner"
+    # More GETs of an OWN or SHARED page, each with this query string (filters that name
+    # the world's rep or "everyone"), that must show nothing of the world's either.
+    probes: Data | None = None
 
 
 def refused(reason: str = "", **kw: Any) -> Access:
@@ -150,7 +153,10 @@ URLS: dict[str, Access] = {
     "accounts:profile": own("the user's own profile"),
     "accounts:password": own("the user's own password"),
     # customers
-    "customers:list": own("the customers the user may see"),
+    "customers:list": own(
+        "the customers the user may see",
+        probes=lambda w: [{"owner": w.rep.pk}, {"q": "Zelda"}, {"archived": "on"}],
+    ),
     "customers:new": own("a new customer of the user's own"),
     "customers:duplicates": own("duplicates among the customers the user may see"),
     "customers:merge": refused(post=lambda w: {"keep": w.customer.pk}),
@@ -198,7 +204,9 @@ URLS: dict[str, Access] = {
     "value:index": own("figures over the customers the user may see"),
     "value:refresh": refused("owners and managers refresh the figures"),
     "value:holdout": own("the holdout group among the customers the user may see"),
-    "value:at_risk": own("at-risk customers among those the user may see"),
+    "value:at_risk": own(
+        "at-risk customers among those the user may see", probes=lambda w: [{"owner": w.rep.pk}]
+    ),
     # occasions
     "occasions:index": own("occasions of the customers the user may see"),
     "occasions:reset": own("resets the user's own calendar feed; not POSTed"),
@@ -210,8 +218,8 @@ URLS: dict[str, Access] = {
     ),
     "occasions:delete": refused(),
     # agenda
-    "agenda:today": own("the user's own agenda"),
-    "agenda:week": own("the user's own agenda"),
+    "agenda:today": own("the user's own agenda", probes=lambda w: [{"who": "all"}]),
+    "agenda:week": own("the user's own agenda", probes=lambda w: [{"who": "all"}]),
     "agenda:act": own(
         "acts on the user's own agenda items; the world's are refused",
         get_status=frozenset({405}),
@@ -244,7 +252,10 @@ URLS: dict[str, Access] = {
     "outreach:template_restore": refused("owners and managers change templates"),
     "outreach:template_delete": refused("owners and managers change templates"),
     # outreach: outbox, suppressions, the public unsubscribe pages
-    "outreach:outbox": own("messages to the customers the user may see"),
+    "outreach:outbox": own(
+        "messages to the customers the user may see",
+        probes=lambda w: [{"status": "draft"}, {"status": "failed"}],
+    ),
     "outreach:message": refused(kwargs=lambda w: {"pk": w.message.pk}),
     "outreach:message_retry": refused(kwargs=lambda w: {"pk": w.message.pk}),
     "outreach:suppressions": refused("owners and managers keep the suppression list"),
@@ -273,7 +284,10 @@ URLS: dict[str, Access] = {
     "outreach:draft": refused(post=lambda w: {"subject": "Hacked", "body_text": "Hacked"}),
     "outreach:draft_act": refused(post=lambda w: [{"action": "approve"}, {"action": "skip"}]),
     # promises
-    "promises:index": own("promises to the customers the user may see"),
+    "promises:index": own(
+        "promises to the customers the user may see",
+        probes=lambda w: [{"whose": "all"}, {"status": "open"}],
+    ),
     "promises:new": refused(post=lambda w: {"what": "Hacked", "due_on": "2099-01-01"}),
     "promises:detail": refused(kwargs=lambda w: {"pk": w.promise.pk}),
     "promises:keep": refused(kwargs=lambda w: {"pk": w.promise.pk}),
@@ -357,7 +371,10 @@ URLS: dict[str, Access] = {
 OPERATIONS: dict[str, Access] = {
     "GET /api/v1/me": own("the user themself"),
     # customers
-    "GET /api/v1/customers": own("the customers the user may see"),
+    "GET /api/v1/customers": own(
+        "the customers the user may see",
+        probes=lambda w: [{"owner": w.rep.pk}, {"q": "Zelda"}, {"archived": "true"}],
+    ),
     "POST /api/v1/customers": own(
         "creates a customer of the user's own; not called",
     ),
@@ -412,7 +429,9 @@ OPERATIONS: dict[str, Access] = {
     "GET /api/v1/value/tiers": own("figures over the customers the user may see"),
     "GET /api/v1/customers/{customer_id}/value": refused(),
     "POST /api/v1/value/refresh": refused("owners and managers refresh the figures"),
-    "GET /api/v1/at-risk": own("at-risk customers among those the user may see"),
+    "GET /api/v1/at-risk": own(
+        "at-risk customers among those the user may see", probes=lambda w: [{"owner": w.rep.pk}]
+    ),
     # occasions
     "GET /api/v1/occasions/upcoming": own("occasions of the customers the user may see"),
     "GET /api/v1/customers/{customer_id}/occasions": refused(),
@@ -448,8 +467,12 @@ OPERATIONS: dict[str, Access] = {
     "POST /api/v1/drafts/{message_id}/approve": refused(),
     "POST /api/v1/drafts/{message_id}/skip": refused(),
     # agenda
-    "GET /api/v1/agenda": own("the user's own agenda"),
-    "GET /api/v1/agenda/week": own("the user's own agenda"),
+    "GET /api/v1/agenda": own(
+        "the user's own agenda", refused_queries=lambda w: [{"everyone": "true"}]
+    ),
+    "GET /api/v1/agenda/week": own(
+        "the user's own agenda", refused_queries=lambda w: [{"everyone": "true"}]
+    ),
     "POST /api/v1/agenda/actions": own(
         "acts on the user's own agenda items; the world's are refused",
         post=lambda w: [
@@ -459,7 +482,10 @@ OPERATIONS: dict[str, Access] = {
         ],
     ),
     # outbox and suppressions
-    "GET /api/v1/messages": own("messages to the customers the user may see"),
+    "GET /api/v1/messages": own(
+        "messages to the customers the user may see",
+        probes=lambda w: [{"customer": w.customer.pk}, {"status": "draft"}],
+    ),
     "GET /api/v1/messages/{message_id}": refused(),
     "GET /api/v1/suppressions": refused("owners and managers keep the suppression list"),
     "POST /api/v1/suppressions": refused("owners and managers keep the suppression list"),
@@ -491,8 +517,14 @@ OPERATIONS: dict[str, Access] = {
     "POST /api/v1/customers/{customer_id}/promises": refused(
         post=lambda w: {"what": "Hacked", "due_on": "2099-01-01"}
     ),
-    "GET /api/v1/promises": own("promises to the customers the user may see"),
-    "GET /api/v1/promises/kept-rate": own("promises to the customers the user may see"),
+    "GET /api/v1/promises": own(
+        "promises to the customers the user may see", probes=lambda w: [{"mine": "false"}]
+    ),
+    "GET /api/v1/promises/kept-rate": own(
+        "promises to the customers the user may see",
+        probes=lambda w: [{"owner_id": w.rep.pk}],
+        refused_queries=lambda w: [{"customer_id": w.customer.pk}],
+    ),
     "GET /api/v1/promises/{promise_id}": refused(),
     "POST /api/v1/promises/{promise_id}/keep": refused(),
     "POST /api/v1/promises/{promise_id}/break": refused(post=lambda w: {"reason": "x"}),
@@ -652,6 +684,10 @@ def test_every_page_refuses_an_outsider(world, outsider):
             problems.append(f"{what}: {status}")
         if leaks(response.content):
             problems.append(f"{what}: shows {MARKER}, a customer of somebody else's")
+        for probe in access.probes(world) if access.probes else []:
+            probed = client.get(url, probe)
+            if probed.status_code != 200 or leaks(probed.content):
+                problems.append(f"GET {url} {probe} ({name}): {probed.status_code}, or leaks")
         for refused_query in access.refused_queries(world) if access.refused_queries else []:
             status = client.get(url, refused_query).status_code
             if status not in NOT_SERVED:
@@ -740,6 +776,14 @@ def test_every_api_operation_refuses_an_outsider(world, outsider):
                 problems.append(f"GET {url}: {status}, expected 200 ({access.reason})")
             if leaks(response.content):
                 problems.append(f"GET {url}: shows {MARKER}, a customer of somebody else's")
+            for probe in access.probes(world) if access.probes else []:
+                probed = client.get(url, probe)
+                if probed.status_code != 200 or leaks(probed.content):
+                    problems.append(f"GET {url} {probe}: {probed.status_code}, or leaks")
+            for refused_query in access.refused_queries(world) if access.refused_queries else []:
+                status = client.get(url, refused_query).status_code
+                if status not in API_REFUSED:
+                    problems.append(f"GET {url} {refused_query}: {status}, expected 404")
             continue
         if access.kind in (OWN, SHARED) and not access.post:
             continue  # creates the user's own record: not the walk's business
