@@ -214,7 +214,9 @@ class AlreadyErased(Exception):
 
 
 @transaction.atomic
-def erase_customer(customer: Customer, *, by: User | None, via: str = "web") -> ErasureReport:
+def erase_customer(
+    customer: Customer, *, by: User | None, via: str = "web", ip: str = ""
+) -> ErasureReport:
     """Erase `customer`'s personal data (see the module's docstring); AlreadyErased if done.
 
     The caller checks who may (privacy.views / the CLI); the audit trail gets an "erase".
@@ -258,7 +260,7 @@ def erase_customer(customer: Customer, *, by: User | None, via: str = "web") -> 
 
     from lifelong.audit.log import record
 
-    record(by, "erase", customer_id=customer.pk, target="privacy erase", via=via)
+    record(by, "erase", customer_id=customer.pk, target="privacy erase", via=via, ip=ip)
     return report
 
 

@@ -70,7 +70,7 @@ def erase(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             name = customer.display_name
             try:
-                erase_customer(customer, by=request.user)
+                erase_customer(customer, by=request.user, ip=request.META.get("REMOTE_ADDR", ""))
             except AlreadyErased as e:  # two people at once: the other one was first
                 messages.info(request, str(e))
             else:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from conftest import bearer, client_for
 from lifelong.agenda.services import agenda, customers_for
+from lifelong.audit.models import AuditEvent
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
 from lifelong.customers.services import save_customer
@@ -60,6 +61,10 @@ def test_the_right_name_erases_and_lands_on_the_list(owner_client, customer):
     assert reverse("customers:detail", args=[customer.pk]) not in page
     erased = Customer.objects.get(pk=customer.pk)
     assert erased.erased_at is not None and erased.first_name == ""
+    event = AuditEvent.objects.get(action="erase")
+    assert (event.customer_id, event.actor_name, event.via, event.ip) == (
+        customer.pk, "olivia", "web", "127.0.0.1",
+    )  # fmt: skip
 
 
 def test_a_manager_may_erase(manager, customer):
