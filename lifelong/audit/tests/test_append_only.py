@@ -105,3 +105,18 @@ def test_record_refuses_unknown_actions_and_channels(owner):
     with pytest.raises(ValueError, match="Unknown audit channel"):
         record(owner, "view", via="fax")
     assert not AuditEvent.objects.exists()
+
+
+def test_import_all_keeps_the_audit_log_and_unlinks_the_replaced_users(owner, customer):
+    import io
+
+    from lifelong import portability
+
+    record(owner, "view", customer_id=customer.pk, target="customer")
+    text = io.StringIO()
+    portability.export_all(text)
+    assert '"audit.auditevent"' not in text.getvalue()
+    record(owner, "export", target="export all", via="cli")
+    portability.import_all(io.StringIO(text.getvalue()), force=True)
+    kept = list(AuditEvent.objects.order_by("id").values_list("actor", "actor_name", "action"))
+    assert kept == [(None, "olivia", "view"), (None, "olivia", "export")]
