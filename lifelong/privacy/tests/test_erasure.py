@@ -65,6 +65,16 @@ def test_erasure_refuses_while_a_relation_has_no_policy(customer, monkeypatch):
     assert Customer.objects.get(pk=customer.pk).erased_at is None
 
 
+def test_a_model_stands_for_each_of_its_relations_to_customer(monkeypatch):
+    monkeypatch.setattr(erasure, "ERASURE_POLICIES", dict(erasure.ERASURE_POLICIES))
+    erasure.register_erasure(Referral, erasure.DELETE)
+    policies = erasure.ERASURE_POLICIES
+    assert policies["referrals.Referral.referrer"] == policies["referrals.Referral.referred"]
+    assert policies["referrals.Referral.referred"] == "delete"
+    with pytest.raises(ValueError, match="no relation to Customer"):
+        erasure.register_erasure(Tag, erasure.KEEP)
+
+
 def test_a_policy_is_delete_keep_or_a_callable():
     with pytest.raises(ValueError, match="delete"):
         erasure.register_erasure("touches.Touch.customer", "shred")
