@@ -132,6 +132,10 @@ def agenda_keys(w: World) -> list[str]:
     return sorted(keys)
 
 
+def program_body(w: World) -> dict[str, Any]:
+    return {"template": w.template.pk, "segment": w.segment.pk}
+
+
 SETUP = "the business's shared setup: every user reads it, owners and managers change it"
 
 # ---------------------------------------------------------------- the web pages
@@ -460,9 +464,11 @@ OPERATIONS: dict[str, Access] = {
         query=lambda w: {"customer_id": w.customer.pk},
     ),
     "GET /api/v1/programs": shared(SETUP),
-    "POST /api/v1/programs": refused("owners and managers change programs"),
+    "POST /api/v1/programs": refused("owners and managers change programs", post=program_body),
     "GET /api/v1/programs/{program_id}": shared(SETUP),
-    "PUT /api/v1/programs/{program_id}": refused("owners and managers change programs"),
+    "PUT /api/v1/programs/{program_id}": refused(
+        "owners and managers change programs", post=program_body
+    ),
     "POST /api/v1/programs/{program_id}/run": refused("owners and managers run programs"),
     "POST /api/v1/drafts/{message_id}/approve": refused(),
     "POST /api/v1/drafts/{message_id}/skip": refused(),
@@ -551,7 +557,9 @@ OPERATIONS: dict[str, Access] = {
     "GET /api/v1/extras": shared(SETUP),
     "POST /api/v1/extras": refused("owners and managers change the extras"),
     "GET /api/v1/extras/rules": shared(SETUP),
-    "POST /api/v1/extras/rules": refused("owners and managers change the extras"),
+    "POST /api/v1/extras/rules": refused(
+        "owners and managers change the extras", post=lambda w: {"extra_id": w.extra.pk}
+    ),
     "GET /api/v1/extras/given": own("extras given to the customers the user may see"),
     "POST /api/v1/customers/{customer_id}/extras": refused(post=lambda w: {"extra_id": w.extra.pk}),
     "GET /api/v1/customers/{customer_id}/extras": refused(),
