@@ -809,6 +809,66 @@ def test_every_api_operation_refuses_an_outsider(world, outsider):
     assert not problems, "The outsider got more than they should:\n" + "\n".join(problems)
 
 
+# A request that names one of the world's records from the outsider's own customer (or
+# in a new one): method, path (with {own} for the outsider's customer), JSON body, and
+# what it may answer. Refused either way, and nothing is written.
+CROSS_REFERENCES: list[tuple[str, str, Data, frozenset[int]]] = [
+    ("POST", "/api/v1/customers", lambda w: {"first_name": "O", "referred_by": w.customer.pk},
+     frozenset({404, 422})),
+    ("PATCH", "/api/v1/customers/{own}", lambda w: {"referred_by": w.customer.pk},
+     frozenset({404, 422})),
+    ("POST", "/api/v1/customers/{own}/merge", lambda w: {"other": w.customer.pk},
+     frozenset({404})),
+    ("POST", "/api/v1/customers/{own}/referrals", lambda w: {"referred_id": w.referred.pk},
+     frozenset({404, 422})),
+    ("POST", "/api/v1/customers/{own}/promises",
+     lambda w: {"what": "x", "due_on": "2099-01-01", "touch_id": w.touch.pk},
+     frozenset({404, 422})),
+    ("POST", "/api/v1/customers/{own}/promises",
+     lambda w: {"what": "x", "due_on": "2099-01-01", "purchase_id": w.purchase.pk},
+     frozenset({404, 422})),
+    ("POST", "/api/v1/customers/{own}/promises",
+     lambda w: {"what": "x", "due_on": "2099-01-01", "owner_id": w.rep.pk},
+     frozenset({403, 404, 422})),
+]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_an_outsider_cannot_point_their_own_records_at_the_worlds(world, outsider):
+    from lifelong.customers.models import Customer
+    from lifelong.customers.services import save_customer
+
+    own = save_customer(Customer(owner=outsider, first_name="Olle", last_name="Own"))
+    client = Client(headers=bearer(outsider))
+    web = client_for(outsider)
+    problems: list[str] = []
+    for method, path, body, allowed in CROSS_REFERENCES:
+        url = path.format(own=own.pk)
+        data = json.dumps(body(world))
+
+        def send(m: str = method, u: str = url, d: str = data) -> Any:
+            return client.generic(m, u, d, content_type="application/json")
+
+        check_mutation(problems, f"{method} {url} {data}", send, allowed)
+    # The same through the web forms.
+    for url, data in [
+        (f"/referrals/{own.pk}/add/", {"referred": world.referred.pk}),
+        (f"/customers/duplicates/{own.pk}/{world.customer.pk}/merge/", {"keep": own.pk}),
+        (f"/customers/{own.pk}/edit/", {"first_name": "Olle", "referred_by": world.customer.pk}),
+    ]:
+        before = fingerprint()
+        response = web.post(url, data)
+        changed = [t for t in changed_tables(before, fingerprint()) if t != "customers.customer"]
+        # 200: the form says what is wrong; 302: saved without the world's record (checked
+        # below and by the tables that must not change).
+        if response.status_code not in (200, 302, 403, 404) or changed:
+            problems.append(f"POST {url} {data}: {response.status_code}, changed {changed}")
+    own.refresh_from_db()
+    if own.referred_by_id is not None:
+        problems.append("the outsider's customer now names the world's as its referrer")
+    assert not problems, "The outsider reached the world's records:\n" + "\n".join(problems)
+
+
 # ---------------------------------------------------------------- the meta-tests
 
 
