@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from lifelong.customers.schemas import CLIENT_ERRORS
-from lifelong.events import services
+from lifelong.events import access, services
 from lifelong.events.models import Event, Invitation, Kind, Rsvp
 from lifelong.segments.models import Segment
 
@@ -96,14 +96,14 @@ class AttendanceOut(Schema):
 def _out(request: HttpRequest, event: Event) -> dict[str, Any]:
     data = {f: getattr(event, f) for f in EventIn.model_fields}
     data["id"], data["program_id"] = event.pk, event.program_id
-    data["counts"] = services.counts_of(services.invitations_visible_to(request.user, event))
+    data["counts"] = services.counts_of(access.invitations_visible_to(request.user, event))
     return data
 
 
 @router.get("/events", response={200: list[EventOut], **CLIENT_ERRORS})
 def event_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The events you may see, latest first."""
-    return [_out(request, e) for e in services.events_visible_to(request.user)[:500]]
+    return [_out(request, e) for e in access.events_visible_to(request.user)[:500]]
 
 
 @router.post("/events", response={201: EventOut, **CLIENT_ERRORS})
@@ -115,14 +115,14 @@ def event_create(request: HttpRequest, payload: EventIn) -> Status:
 
 @router.get(EVENT, response={200: EventOut, **CLIENT_ERRORS})
 def event_detail(request: HttpRequest, event_id: int) -> dict[str, Any]:
-    return _out(request, services.get_event_for_user(request.user, event_id))
+    return _out(request, access.get_event_for_user(request.user, event_id))
 
 
 @router.post(f"{EVENT}/invite", response={200: InviteOut, **CLIENT_ERRORS})
 def event_invite(request: HttpRequest, event_id: int, payload: InviteIn) -> dict[str, Any]:
     """Invite a segment's customers (or the suggestion); each gets an email with a
     calendar invitation and an RSVP link. Those invited before are left as they are."""
-    event = services.get_event_for_user(request.user, event_id)
+    event = access.get_event_for_user(request.user, event_id)
     services.check_may_edit(request.user)
     if payload.segment_id is None:
         customers = services.suggested_customers()
@@ -135,15 +135,15 @@ def event_invite(request: HttpRequest, event_id: int, payload: InviteIn) -> dict
 @router.get(f"{EVENT}/invitations", response={200: list[InvitationOut], **CLIENT_ERRORS})
 def event_rsvps(request: HttpRequest, event_id: int) -> list[Invitation]:
     """The invitations to the customers you may see, with their answers."""
-    event = services.get_event_for_user(request.user, event_id)
-    return list(services.invitations_visible_to(request.user, event))
+    event = access.get_event_for_user(request.user, event_id)
+    return list(access.invitations_visible_to(request.user, event))
 
 
 @router.post(f"{EVENT}/attendance", response={200: AttendanceOut, **CLIENT_ERRORS})
 def event_attendance(request: HttpRequest, event_id: int, payload: AttendanceIn) -> dict:
     """Who came, of the invitations you may see; each gets an event touch (once)."""
-    event = services.get_event_for_user(request.user, event_id)
-    invitations = services.invitations_visible_to(request.user, event)
+    event = access.get_event_for_user(request.user, event_id)
+    invitations = access.invitations_visible_to(request.user, event)
     came, added = services.record_attendance(
         event, invitations, set(payload.attended), by=request.user
     )

@@ -29,7 +29,6 @@ from icalendar import Event as VEvent
 
 from lifelong.accounts.access import manages_business, require_manager
 from lifelong.accounts.models import Business, User
-from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
 from lifelong.events.models import Event, Invitation, Rsvp
 from lifelong.outreach import compliance
@@ -56,37 +55,6 @@ def may_edit_events(user: User) -> bool:
 
 def check_may_edit(user: User) -> None:
     require_manager(user, "create events and invite")
-
-
-def events_visible_to(user: User) -> QuerySet[Event]:
-    """Owners and managers see every event; a rep those their customers are invited to."""
-    if not user.is_authenticated or not user.is_active:
-        return Event.objects.none()
-    if user.sees_all_customers:
-        return Event.objects.all()
-    mine = Invitation.objects.filter(event=OuterRef("pk"), customer__owner=user)
-    return Event.objects.filter(Exists(mine))
-
-
-def get_event_for_user(user: User, pk: int | str) -> Event:
-    """The event if `user` may see it; Http404 otherwise."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such event") from None
-    event = events_visible_to(user).filter(pk=pk).first()
-    if event is None:
-        raise Http404("No such event")
-    return event
-
-
-def invitations_visible_to(user: User, event: Event) -> QuerySet[Invitation]:
-    """The event's invitations to the customers `user` may see."""
-    return (
-        event.invitations.filter(customer__in=customers_visible_to(user))
-        .select_related("customer__owner")
-        .order_by("customer__sort_name", "id")
-    )
 
 
 # ---------------------------------------------------------------- saving

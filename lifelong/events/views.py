@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lifelong.accounts.models import Business
-from lifelong.events import services
+from lifelong.events import access, services
 from lifelong.events.models import Event, Rsvp
 from lifelong.segments.models import Segment
 
@@ -39,7 +39,7 @@ class EventForm(forms.ModelForm):
 
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
-    rows = services.with_counts(services.events_visible_to(request.user))
+    rows = services.with_counts(access.events_visible_to(request.user))
     now = timezone.now()
     context = {
         "upcoming": [e for e in rows if e.ends_at >= now][::-1],
@@ -51,8 +51,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = services.get_event_for_user(request.user, event_id)
-    invitations = services.invitations_visible_to(request.user, event)
+    event = access.get_event_for_user(request.user, event_id)
+    invitations = access.invitations_visible_to(request.user, event)
     context = {
         "event": event,
         "when": services.when_words(event),
@@ -85,13 +85,13 @@ def event_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = services.get_event_for_user(request.user, event_id)
+    event = access.get_event_for_user(request.user, event_id)
     return _event_form(request, event)
 
 
 @login_required
 def event_invite(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = services.get_event_for_user(request.user, event_id)
+    event = access.get_event_for_user(request.user, event_id)
     services.check_may_edit(request.user)
     segments = list(Segment.objects.all())
     if request.method == "POST":
@@ -123,8 +123,8 @@ def event_invite(request: HttpRequest, event_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def event_attendance(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = services.get_event_for_user(request.user, event_id)
-    invitations = services.invitations_visible_to(request.user, event)
+    event = access.get_event_for_user(request.user, event_id)
+    invitations = access.invitations_visible_to(request.user, event)
     ticked = {int(v) for v in request.POST.getlist("attended") if v.isdigit()}
     came, added = services.record_attendance(event, invitations, ticked, by=request.user)
     messages.success(request, f"Attendance saved: {came} came; {added} new touch(es) logged.")

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from lifelong.accounts.access import require_manager
 from lifelong.customers.schemas import CLIENT_ERRORS
-from lifelong.outreach import compliance, outbox
+from lifelong.outreach import access, compliance, outbox
 from lifelong.outreach.models import Message, MessageStatus, Suppression, SuppressionReason
 
 router = Router(tags=["outreach"])
@@ -92,7 +92,7 @@ class SuppressionIn(Schema):
 @router.get("/messages", response={200: MessagePageOut, **CLIENT_ERRORS})
 def message_list(request: HttpRequest, query: Query[MessageQuery]) -> dict[str, Any]:
     """Messages to the customers you may see, newest first, a page at a time."""
-    qs = outbox.messages_visible_to(request.user)
+    qs = access.messages_visible_to(request.user)
     if query.status:
         qs = qs.filter(status=query.status)
     if query.customer is not None:
@@ -103,7 +103,7 @@ def message_list(request: HttpRequest, query: Query[MessageQuery]) -> dict[str, 
 
 @router.get("/messages/{int:message_id}", response={200: MessageDetailOut, **CLIENT_ERRORS})
 def message_detail(request: HttpRequest, message_id: int) -> Message:
-    return outbox.get_message_for_user(request.user, message_id)
+    return access.get_message_for_user(request.user, message_id)
 
 
 @router.get("/suppressions", response={200: SuppressionPageOut, **CLIENT_ERRORS})

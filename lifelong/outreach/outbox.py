@@ -19,13 +19,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
-from lifelong.accounts.models import Business, User
+from lifelong.accounts.models import Business
 from lifelong.cursors import BadCursor, Page, decode_cursor, encode_cursor
-from lifelong.customers.access import customers_visible_to
 from lifelong.outreach.models import Message, MessageStatus, Program
 
 BATCH_SIZE = 2000
@@ -133,31 +131,6 @@ def enqueue(
             Message.objects.bulk_create(rows, ignore_conflicts=True)
             created += mine.count() - before
     return created
-
-
-# ---------------------------------------------------------------- access
-
-
-def messages_visible_to(user: User) -> QuerySet[Message]:
-    """The messages to customers `user` may see (a rep: their own customers')."""
-    if not user.is_authenticated or not user.is_active:
-        return Message.objects.none()
-    if user.sees_all_customers:
-        return Message.objects.all()
-    return Message.objects.filter(customer__in=customers_visible_to(user))
-
-
-def get_message_for_user(user: User, pk: int | str) -> Message:
-    """The message with this id if `user` may see its customer; Http404 otherwise."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such message") from None
-    qs = messages_visible_to(user).select_related("program", "customer", "sender", "touch")
-    message = qs.filter(pk=pk).first()
-    if message is None:
-        raise Http404("No such message")
-    return message
 
 
 def id_page(qs: QuerySet[T], *, cursor: str = "", limit: int = 50) -> Page[T]:

@@ -19,8 +19,8 @@ from lifelong.accounts.access import manages_business, require_manager
 from lifelong.accounts.models import Role, User
 from lifelong.accounts.views import confirm_page
 from lifelong.outreach import programs
+from lifelong.outreach.access import messages_visible_to
 from lifelong.outreach.models import Message, MessageStatus, Program, ProgramKind
-from lifelong.outreach.outbox import messages_visible_to
 
 PAGE = 25
 

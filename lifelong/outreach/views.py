@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lifelong.accounts.access import require_manager
 from lifelong.cursors import BadCursor
-from lifelong.outreach import compliance, outbox, sending
+from lifelong.outreach import access, compliance, outbox, sending
 from lifelong.outreach.models import MessageStatus, Suppression, SuppressionReason
 
 # ---------------------------------------------------------------- public: no login
@@ -69,7 +69,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def outbox_list(request: HttpRequest) -> HttpResponse:
-    qs = outbox.messages_visible_to(request.user).select_related("customer", "program")
+    qs = access.messages_visible_to(request.user).select_related("customer", "program")
     status = request.GET.get("status", "")
     if status in MessageStatus.values:
         qs = qs.filter(status=status)
@@ -97,7 +97,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    message = outbox.get_message_for_user(request.user, pk)
+    message = access.get_message_for_user(request.user, pk)
     headers: list[tuple[str, str]] = []
     try:
         email = sending.build_email(message, sending.Envelope.current(), now=timezone.now())
@@ -110,7 +110,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def message_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    message = outbox.get_message_for_user(request.user, pk)
+    message = access.get_message_for_user(request.user, pk)
     try:
         outbox.retry_message(message)
     except ValidationError as e:
