@@ -124,11 +124,10 @@ def import_customers_command(
         + (f", delimiter {table.delimiter!r}" if table.delimiter else "")
         + ")."
     )
+    # A bar only on a terminal; the rows are counted (a pass over the file) only for it.
+    show = not no_progress and sys.stderr.isatty()
     with tqdm(
-        total=table.count(),
-        unit=" rows",
-        file=sys.stderr,
-        disable=True if no_progress else None,  # None: only on a terminal
+        total=table.count() if show else None, unit=" rows", file=sys.stderr, disable=not show
     ) as bar:
         try:
             report = import_customers(

@@ -293,3 +293,42 @@ def test_new_customers_get_the_occasions_and_due_dates_the_bulk_rebuilds_would_g
     assert sync_occasions() == 0
     recompute_due()
     assert dict(Customer.objects.values_list("first_name", "next_due_at")) == due
+
+
+def test_a_row_another_writer_made_a_duplicate_fails_alone_within_a_long_transaction(
+    owner, anna, monkeypatch
+):
+    from lifelong.imports import services
+
+    anna.external_id = "A1"
+    anna.save()
+    # Several batches in one transaction, and the duplicate lookup blind, as when another
+    # writer takes the external id between the lookup and the insert.
+    monkeypatch.setattr(services, "TRANSACTION_SECONDS", 60)
+    monkeypatch.setattr(services._Import, "_matches", lambda self, rows: {})
+    rows = "".join(f"P{i},Q,{'A1' if i == 4 else f'X{i}'}\n" for i in range(7))
+    table = read_table(f"First name,Last name,External id\n{rows}".encode())
+    report = import_customers(table, guess_mapping(table.columns), by=owner, batch_size=2)
+    assert [(r.line, r.reason.split(" (")[0]) for r in report.rejected] == [
+        (6, "could not be saved")
+    ]
+    assert report.created == 6
+    assert Customer.objects.filter(external_id__startswith="X").count() == 6
+    assert sum(b - a + 1 for a, b in report.batch.created) == 6
+
+
+def test_the_bulk_settings_are_put_back_after_an_import(owner):
+    from django.db import connection
+
+    def pragmas():
+        with connection.cursor() as c:
+            c.execute("PRAGMA cache_size")
+            cache = c.fetchone()[0]
+            c.execute("PRAGMA wal_autocheckpoint")
+            return cache, c.fetchone()[0]
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite connection settings")
+    before = pragmas()
+    assert run(b"Name\nAl Bo\n", owner).created == 1
+    assert pragmas() == before
