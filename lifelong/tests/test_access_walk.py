@@ -817,6 +817,38 @@ def test_every_api_operation_refuses_an_outsider(world, outsider):
     assert not problems, "The outsider got more than they should:\n" + "\n".join(problems)
 
 
+@pytest.mark.django_db
+def test_every_page_and_operation_needs_a_login(world):
+    """Nobody without an account gets past the login: pages send them to it, the API
+    answers 401 (all but the PUBLIC pages)."""
+    client = Client()
+    problems: list[str] = []
+    for name, pattern in sorted(web_url_names().items()):
+        access = URLS.get(name)
+        if access is None or access.kind == PUBLIC:
+            continue
+        url = reverse(name, kwargs=fill_path(name, list(pattern.pattern.converters), access, world))
+        for method in ("get", "post"):
+            before = fingerprint() if method == "post" else None
+            response = getattr(client, method)(url)
+            to_login = response.status_code == 302 and response["Location"].startswith("/login/")
+            if not to_login and response.status_code not in (403, 404, 405):
+                problems.append(f"{method.upper()} {url} ({name}): {response.status_code}")
+            if before is not None and changed_tables(before, fingerprint()):
+                problems.append(f"{method.upper()} {url} ({name}): changed the database")
+    for key, operation in sorted(api_operations().items()):
+        access = OPERATIONS.get(key)
+        if access is None:
+            continue
+        method, path = key.split(" ", 1)
+        params = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+        url = path.format(**fill_path(key, params, access, world))
+        response = client.generic(method, url, "{}", content_type="application/json")
+        if response.status_code != 401:
+            problems.append(f"{key} ({url}): {response.status_code}, expected 401")
+    assert not problems, "Reached without logging in:\n" + "\n".join(problems)
+
+
 # A request that names one of the world's records from the outsider's own customer (or
 # in a new one): method, path (with {own} for the outsider's customer), JSON body, and
 # what it may answer. Refused either way, and nothing is written.
