@@ -58,7 +58,9 @@ def low_score_q(prefix: str = "") -> Q:
 
 
 def question_text(survey: Survey, customer: Customer | None = None) -> str:
-    """The question with {{ business_name }} and {{ first_name }} filled in."""
+    """The question with {{ business_name }} and {{ first_name }} filled in, as plain
+    text: the page escapes it where it shows it. (Escaped here as well, the public page
+    showed "O&#x27;Brien" and the API's JSON "Berg &amp; Co".)"""
     from lifelong.outreach.rendering import TEXT_ENGINE
 
     context = {
@@ -66,7 +68,8 @@ def question_text(survey: Survey, customer: Customer | None = None) -> str:
         "first_name": customer.first_name if customer else "",
     }
     try:
-        return TEXT_ENGINE.from_string(survey.question).render(Context(context)).strip()
+        template = TEXT_ENGINE.from_string(survey.question)
+        return str.__str__(template.render(Context(context, autoescape=False))).strip()
     except TemplateSyntaxError:
         return survey.question
 
