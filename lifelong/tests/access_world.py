@@ -47,6 +47,9 @@ from lifelong.value.records import ValueSnapshot
 
 # In every world customer's name; an outsider's page must never contain it.
 MARKER = "Worldmarker"
+# The world's one purchase, an amount nothing else adds up to: a figure shown to an
+# outsider that contains it counts somebody else's customers.
+AMOUNT = "1234.56"
 
 
 @dataclass
@@ -127,8 +130,8 @@ def build_world(owner: User, rep: User) -> World:
     purchase = commerce.record_purchase(
         customer,
         occurred_at=now - dt.timedelta(days=40),
-        total="1200",
-        lines=[commerce.Line(amount="1200", product_version=old_version)],
+        total=AMOUNT,
+        lines=[commerce.Line(amount=AMOUNT, product_version=old_version)],
     )
     promise = make_promise(
         customer, what="Send the brochure", owner=rep, by=rep, due_on=now.date() + dt.timedelta(3)
@@ -205,7 +208,7 @@ def build_world(owner: User, rep: User) -> World:
         finished_at=now,
     )
     ValueSnapshot.objects.create(
-        customer=customer, revenue=Decimal(1200), purchase_count=1, purchase_days=1,
+        customer=customer, revenue=Decimal(AMOUNT), purchase_count=1, purchase_days=1,
         first_purchase_on=purchase.occurred_at.date(), last_purchase_on=purchase.occurred_at.date(),
         recency_score=3, frequency_score=1, monetary_score=3, rfm_cell="313", tier="A",
     )  # fmt: skip

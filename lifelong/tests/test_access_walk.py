@@ -36,7 +36,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from conftest import bearer, client_for
 from lifelong.agenda import services as agenda
 from lifelong.api import api
-from lifelong.tests.access_world import MARKER, World, build_world, changed_tables, fingerprint
+from lifelong.tests.access_world import (
+    AMOUNT,
+    MARKER,
+    World,
+    build_world,
+    changed_tables,
+    fingerprint,
+)
 
 REFUSED, SHARED, OWN, PUBLIC = "refused", "shared", "own", "public"
 NOT_SERVED = frozenset({403, 404, 405})  # a page the outsider cannot have
@@ -354,7 +361,7 @@ URLS: dict[str, Access] = {
     ),
     "extras:give": refused(post=lambda w: {"extra": w.extra.pk, "note": "Hacked"}),
     # events
-    "events:list": shared(SETUP),
+    "events:list": own("the events one of the user's customers is invited to"),
     "events:new": refused("owners and managers change events"),
     "events:detail": refused("a rep sees an event once one of their customers is invited"),
     "events:edit": refused("owners and managers change events"),
@@ -546,7 +553,7 @@ OPERATIONS: dict[str, Access] = {
         post=lambda w: {"what": "Hacked", "due_on": "2099-01-01", "reason": "x"}
     ),
     # events
-    "GET /api/v1/events": shared(SETUP),
+    "GET /api/v1/events": own("the events one of the user's customers is invited to"),
     "POST /api/v1/events": refused("owners and managers change events"),
     "GET /api/v1/events/{event_id}": refused(
         "a rep sees an event once one of their customers is invited"
@@ -628,7 +635,9 @@ def variants(access: Access, world: World) -> list[Any]:
 
 
 def leaks(content: bytes) -> bool:
-    return MARKER.encode() in content
+    """Whether a page shows a customer of the world's, or a figure that counts one."""
+    amounts = (AMOUNT, f"{float(AMOUNT):,.2f}")
+    return MARKER.encode() in content or any(a.encode() in content for a in amounts)
 
 
 @pytest.fixture
