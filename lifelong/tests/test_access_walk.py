@@ -131,11 +131,27 @@ def customer_pk(w: World) -> dict[str, int]:
 
 
 def agenda_keys(w: World) -> list[str]:
-    """The keys of every item on the rep's agenda, to act on as the outsider."""
+    """A key of every kind of agenda item, naming the world's records, for the outsider to
+    act on: the items on the rep's agenda, and one made up for each kind it lacks today."""
     keys = {item.key for item in agenda.agenda(w.rep, limit=500)}
     for _day, items, _more in agenda.week(w.rep, per_day=50):
         keys.update(item.key for item in items)
-    assert keys, "the world puts nothing on the rep's agenda: the walk would act on nothing"
+    made_up = {
+        "contact": f"contact:{w.customer.pk}",
+        "at_risk": f"at_risk:{w.customer.pk}",
+        "occasion": f"occasion:{w.occasion.pk}:2026-03-14",
+        "promise": f"promise:{w.promise.pk}",
+        "apology": f"apology:{w.promise.pk}",
+        "survey_recovery": f"survey_recovery:{w.response.pk}",
+        "referral_ask": f"referral_ask:{w.customer.pk}",
+        "referral_thanks": f"referral_thanks:{w.referral.pk}:arrived",
+        "extra": f"extra:{w.suggestion.pk}",
+        "moved_up": f"moved_up:{w.event_invitation.pk}",
+    }
+    have = {key.split(":", 1)[0] for key in keys}
+    keys.update(key for kind, key in made_up.items() if kind not in have)
+    missing = set(agenda.kinds()) - {key.split(":", 1)[0] for key in keys}
+    assert not missing, f"agenda_keys() has no key of these kinds; add one: {sorted(missing)}"
     return sorted(keys)
 
 
