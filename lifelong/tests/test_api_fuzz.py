@@ -1,0 +1,261 @@
+"""Fuzz every operation of /api/v1 with Schemathesis, from the OpenAPI document the app serves.
+
+For each operation, as the owner and as a rep, on a small demo business (customers with
+purchases, touches, relatives, promises, events, surveys...): requests generated from the
+schema, valid ones and invalid ones, with path ids drawn mostly from records that exist,
+each checked for
+- no server error (5xx),
+- a status code the document lists for the operation,
+- a body that matches the document's schema for that status,
+- a Content-Type the document lists.
+
+Every example runs in a savepoint that is rolled back, so a DELETE does not take the data
+away from the next example and a failure replays the same way.
+
+LIFELONG_FUZZ_EXAMPLES (default 6) is the examples per operation and role;
+LIFELONG_FUZZ_RANDOM=1 draws fresh examples instead of the same ones every run. See
+docs/fuzzing.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections, transaction
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from lifelong import demo
+from lifelong.accounts.models import Role, User
+from lifelong.api import api
+from lifelong.wsgi import application
+
+EXAMPLES = int(os.environ.get("LIFELONG_FUZZ_EXAMPLES", "6"))
+RANDOM = bool(os.environ.get("LIFELONG_FUZZ_RANDOM"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+]
+
+# The document /api/v1/openapi.json serves, built in-process: fetching it through the
+# WSGI app at import time would need the database, which tests only get later.
+PREFIX = reverse("api:openapi-json").removesuffix("openapi.json")
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix=PREFIX))
+schema.app = application  # requests go to Django's WSGI handler in-process
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+
+# What the run did, printed at the end of the module (docs/fuzzing.md quotes it).
+examples_run: Counter[str] = Counter()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def summary(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is None or capture is None or not examples_run:
+        return
+    operations = {label.rsplit(" as ", 1)[0] for label in examples_run}
+    with capture.global_and_fixture_disabled():  # past pytest's capture, onto the terminal
+        reporter.write_line(
+            f"\nAPI fuzz: {len(operations)} operations, {len(examples_run)} operation-role "
+            f"pairs, {sum(examples_run.values())} requests "
+            f"(LIFELONG_FUZZ_EXAMPLES={EXAMPLES} per operation and role)"
+        )
+
+
+@pytest.fixture
+def raw_wsgi() -> Iterator[None]:
+    """Requests go to Django's WSGI handler, not the test client, so keep its request
+    signals from closing the connection that holds the test's transaction (as the test
+    client does)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@dataclass
+class Business:
+    headers: dict[str, dict[str, str]]  # role -> Authorization header
+    ids: dict[str, list]  # path parameter name -> ids that exist
+
+
+# Path parameter -> how to list the ids that exist for it.
+def _existing_ids() -> dict[str, list]:
+    from lifelong.commerce.models import Product, Purchase
+    from lifelong.customers.models import Customer, ProfileQuestion, Relative
+    from lifelong.events.models import Event
+    from lifelong.occasions.models import Occasion
+    from lifelong.outreach.models import Message, Program, Suppression, Template
+    from lifelong.promises.models import Promise
+    from lifelong.referrals.models import Referral
+    from lifelong.segments.models import Segment
+    from lifelong.surveys.models import Survey
+    from lifelong.touches.models import Touch
+
+    def pks(model: type, n: int = 6) -> list:
+        return list(model.objects.order_by("pk").values_list("pk", flat=True)[:n])
+
+    return {
+        "customer_id": pks(Customer, 12),
+        "relative_id": pks(Relative),
+        "touch_id": pks(Touch),
+        "purchase_id": pks(Purchase),
+        "product_id": pks(Product),
+        "occasion_id": pks(Occasion),
+        "segment_id": pks(Segment),
+        "template_id": pks(Template),
+        "program_id": pks(Program),
+        "message_id": pks(Message),
+        "suppression_id": pks(Suppression),
+        "referral_id": pks(Referral),
+        "survey_id": pks(Survey),
+        "promise_id": pks(Promise),
+        "event_id": pks(Event),
+        "question_key": list(
+            ProfileQuestion.objects.order_by("position").values_list("key", flat=True)[:6]
+        ),
+    }
+
+
+@pytest.fixture
+def business(db, raw_wsgi) -> Business:
+    from conftest import bearer
+
+    demo.generate(12, progress=False)
+    owner = User.objects.get(role=Role.OWNER)
+    rep = User.objects.filter(role=Role.REP, customers__isnull=False).order_by("pk").first()
+    return Business(headers={"owner": bearer(owner), "rep": bearer(rep)}, ids=_existing_ids())
+
+
+def _label(operation) -> str:
+    return f"{operation.method.upper()} {operation.path}"
+
+
+def fuzz(operation, role: str, headers: dict[str, str], ids: dict[str, list]) -> None:
+    """Run EXAMPLES generated requests to `operation` as `role`, checking each answer."""
+    label = f"{_label(operation)} as {role}"
+    mapped = [p for p in re.findall(r"{(\w+)}", operation.path) if ids.get(p)]
+    strategy = st.one_of(
+        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+    )
+
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=not RANDOM,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy, data=st.data())
+    def run(case, data) -> None:
+        # Three times in four an id that exists, so the operation gets past its 404.
+        for name in mapped:
+            if data.draw(st.integers(0, 3)) > 0:
+                case.path_parameters[name] = data.draw(st.sampled_from(ids[name]))
+        examples_run[label] += 1
+        with transaction.atomic():
+            response = case.call(headers=headers)
+            transaction.set_rollback(True)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    run()
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=_label)
+def test_operation_answers_as_documented(operation, business: Business) -> None:
+    for role, headers in business.headers.items():
+        fuzz(operation, role, headers, business.ids)
+
+
+# ---------------------------------------------------------------- what the fuzzer found
+# Each was a failure of the test above; these pin the fix with one plain request.
+
+
+def test_the_document_names_every_schema_once() -> None:
+    """Customers' Status and promises' Status (and the two Channels, the two
+    InvitationOut) shared one component, so the document gave customers the promise
+    statuses. Building the document now refuses a name used twice."""
+    components = api.get_openapi_schema(path_prefix=PREFIX)["components"]["schemas"]
+    customer = components["CustomerOut"]["properties"]["status"]
+    assert components[customer["$ref"].rsplit("/", 1)[1]]["enum"] == [
+        "prospect",
+        "customer",
+        "former",
+    ]
+    assert "InvitationOut" in components and "SurveyInvitationOut" in components
+
+
+@pytest.mark.django_db
+def test_a_post_to_a_path_with_no_operation_is_a_json_404_even_with_csrf_checks(owner) -> None:
+    """A non-numeric id matched no operation, and the catch-all was not CSRF-exempt: a
+    token client got Django's HTML 403 "CSRF cookie not set"."""
+    from conftest import bearer
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/api/v1/customers/1e-250/merge",
+        data={},
+        content_type="application/json",
+        headers=bearer(owner),
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found"}
+
+
+@pytest.mark.django_db
+def test_an_id_past_64_bits_in_a_segment_filter_is_a_422(owner) -> None:
+    """It went into pk__in, and SQLite's driver raised OverflowError: a 500."""
+    from conftest import bearer
+
+    response = Client().post(
+        "/api/v1/segments",
+        data={"name": "Big", "filters": {"owner": [2**70]}},
+        content_type="application/json",
+        headers=bearer(owner),
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "filters.owner.0"
+
+
+@pytest.mark.django_db
+def test_me_without_a_token_is_the_documented_401(client) -> None:
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    document = api.get_openapi_schema(path_prefix=PREFIX)
+    assert 401 in document["paths"]["/api/v1/me"]["get"]["responses"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/at-risk", "/api/v1/referrals/top"])
+def test_an_offset_past_64_bits_is_a_422(owner, path: str) -> None:
+    """It went into SQL's OFFSET: OverflowError and a 500."""
+    from conftest import bearer
+
+    response = Client().get(path, {"offset": 2**70}, headers=bearer(owner))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "offset"
