@@ -3,10 +3,12 @@
 The file is read twice: once as bytes, to refuse a file that is not UTF-8 before
 anything is written and to count its lines for the progress bar, then as CSV. Rows are
 parsed and checked one by one; a row that passes every check joins a batch, and each
-batch is resolved (customers in bulk, products from a cache) and written in one
-transaction, by executemany on SQLite and COPY on PostgreSQL (several times faster than
-bulk_create). A row is written whole (its purchase and its line) or not at all; the rows
-around a rejected one are still imported.
+batch is resolved (customers in bulk, products from a cache) and written by executemany
+on SQLite and COPY on PostgreSQL (several times faster than bulk_create); batches share a
+transaction until it has been open TRANSACTION_SECONDS (lifelong.bulk.TransactionGroup),
+so that ten million rows do not write each index page ten thousand times. A row is
+written whole (its purchase and its line) or not at all; the rows around a rejected one
+are still imported.
 
 Line numbers are physical lines of the file, the header being line 1, so a quoted
 field that spans lines moves the numbers of the rows after it as an editor shows them.
@@ -28,7 +30,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from lifelong.accounts.models import Business, Role, User
-from lifelong.bulk import insert_rows, new_ids
+from lifelong.bulk import TransactionGroup, bulk_session, insert_rows, new_ids
 from lifelong.commerce import services
 from lifelong.commerce.models import Channel, Product, ProductVersion, Purchase, PurchaseLine
 from lifelong.customers.models import Customer, CustomerEmail
@@ -46,6 +48,8 @@ REQUIRED = ("customer", "date", "amount")
 OPTIONAL = ("currency", "product", "sku", "version", "quantity", "channel", "reference")
 BATCH = 10000
 _CHUNK = 1 << 20
+TRANSACTION_SECONDS = 2.0  # see lifelong.bulk.TransactionGroup
+_DATES_KEPT = 500_000  # distinct date texts parsed and kept (a file of minutes has millions)
 
 
 @dataclass
@@ -233,26 +237,28 @@ class PurchaseImport:
 
         batch: list[_Row] = []
         done = 0
-        for row in self._rows():
-            if isinstance(row, Rejection):
-                self._reject(row)
-                if not batch:  # nothing waits to be written: report it now
-                    self._flush_rejections()
-            else:
-                batch.append(row)
-            if len(batch) >= self.batch_size:
-                self._write(batch)
-                batch = []
-            if on_progress and self._line - done >= 1000:
-                on_progress(self._line - done)
-                done = self._line
-        self._write(batch)
-        if not self.dry_run and self.report.imported:
+        self._bought: set[int] = set()  # customers who got a purchase
+        group = TransactionGroup(0 if self.dry_run else TRANSACTION_SECONDS)
+        with bulk_session(), group:
+            for row in self._rows():
+                if isinstance(row, Rejection):
+                    self._reject(row)
+                    if not batch:  # nothing waits to be written: report it now
+                        self._flush_rejections()
+                else:
+                    batch.append(row)
+                if len(batch) >= self.batch_size:
+                    group.run(self._write, batch)
+                    batch = []
+                if on_progress and self._line - done >= 1000:
+                    on_progress(self._line - done)
+                    done = self._line
+            group.run(self._write, batch)
+        if not self.dry_run and self._bought:
             # Rows went in without signals: bring the customer-since dates up to date.
             from lifelong.occasions.services import sync_occasions
 
-            new = Purchase.objects.filter(pk__gt=self._before).values("customer_id")
-            sync_occasions(Customer.objects.filter(pk__in=new))
+            sync_occasions(ids=sorted(self._bought))
         if on_progress and self.lines > done:
             on_progress(self.lines - done)
         return self.report
@@ -351,6 +357,8 @@ class PurchaseImport:
                 known = services.parse_when(raw, self._tz)
             except ValidationError as e:
                 known = e.messages[0]
+            if len(self._dates) >= _DATES_KEPT:
+                self._dates.clear()
             self._dates[raw] = known
         if isinstance(known, str):
             raise ValidationError(known)
@@ -378,6 +386,7 @@ class PurchaseImport:
                 if made is not None:
                     accepted.append((row, *made))
             ids = new_ids(Purchase, len(accepted))
+            self._bought.update(pk for _, pk, _ in accepted if pk is not None)
             adapt_time = connection.ops.adapt_datetimefield_value
             now = adapt_time(self._now)
             purchases, lines = [], []
@@ -488,7 +497,7 @@ class PurchaseImport:
 
     def _stored_references(self, batch: list[_Row]) -> set[tuple[int, str]]:
         refs = {row.reference for row in batch if row.reference}
-        if not refs:
+        if not refs or not self._before:  # no purchase was stored before this run
             return set()
         return set(
             Purchase.objects.filter(reference__in=refs, id__lte=self._before).values_list(

@@ -29,7 +29,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from lifelong.accounts.models import User
-from lifelong.bulk import bulk_session, insert_rows, new_ids
+from lifelong.bulk import TransactionGroup, bulk_session, insert_rows, new_ids
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.cadence import compute_due
 from lifelong.customers.models import (
@@ -242,7 +242,7 @@ class _Import:
         batch: list[_Row] = []
         pending: list[Rejection] = []
         done = 0
-        group = _Transactions(0 if self.dry_run else TRANSACTION_SECONDS, self.timings)
+        group = TransactionGroup(0 if self.dry_run else TRANSACTION_SECONDS, self.timings)
         with group:
             for row in self.table.rows():
                 self.report.rows += 1
@@ -736,41 +736,6 @@ class _Import:
         assert batch is not None
         batch.updated.append(_jsonable(change))
         ImportBatch.objects.filter(pk=batch.pk).update(updated=batch.updated)
-
-
-class _Transactions:
-    """Runs writes in one transaction until it has been open `seconds` (0: one a write),
-    then commits; the time commits take goes to timings["commit"]."""
-
-    def __init__(self, seconds: float, timings: dict[str, float]) -> None:
-        self.seconds, self.timings = seconds, timings
-        self.atomic: transaction.Atomic | None = None
-        self.opened = 0.0
-
-    def run(self, write: Callable[..., None], *args: object) -> None:
-        if self.atomic is None:
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
-            self.opened = time.perf_counter()
-        write(*args)
-        if time.perf_counter() - self.opened >= self.seconds:
-            self.commit()
-
-    def commit(self) -> None:
-        if self.atomic is not None:
-            started, atomic, self.atomic = time.perf_counter(), self.atomic, None
-            atomic.__exit__(None, None, None)
-            self.timings["commit"] += time.perf_counter() - started
-
-    def __enter__(self) -> _Transactions:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: object, tb: object) -> None:
-        if kind is None:
-            self.commit()
-        elif self.atomic is not None:  # roll back what the open transaction holds
-            atomic, self.atomic = self.atomic, None
-            atomic.__exit__(kind, error, tb)  # type: ignore[arg-type]
 
 
 def _unique(points: list[ContactPoint]) -> list[ContactPoint]:
