@@ -7,7 +7,10 @@ With LIFELONG_SCREENSHOTS=1 the screenshots go to docs/screenshots/, else to a t
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from conftest import log_in, make_user, needs_chromium
 from lifelong.accounts.models import Role
@@ -57,3 +60,23 @@ def test_erase_a_customer_through_the_confirmation_page(live_server, browser, sc
     page.screenshot(path=str(screenshot_dir / "privacy-erased-list.png"), full_page=True)
     assert Customer.objects.get(pk=gone.pk).erased_at is not None
     assert errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_retention_review_keeps_a_customer(live_server, browser, screenshot_dir):
+    boss = make_user("britt", Role.OWNER, first_name="Britt", last_name="Boss")
+    long_ago = timezone.now() - dt.timedelta(days=8 * 366)
+    for first, last in [("Olle", "Old"), ("Alma", "Archived"), ("Frans", "Former")]:
+        c = save_customer(Customer(owner=boss, first_name=first, last_name=last, status="former"))
+        Customer.objects.filter(pk=c.pk).update(last_touched_at=long_ago, created_at=long_ago)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    log_in(page, live_server, "britt")
+    page.goto(f"{live_server.url}/accounts/profile/")
+    page.get_by_role("link", name="Retention review").click()
+    page.wait_for_url(f"{live_server.url}/privacy/retention/")
+    page.screenshot(path=str(screenshot_dir / "privacy-retention.png"), full_page=True)
+    row = page.get_by_role("row").filter(has_text="Olle Old")
+    row.get_by_role("button", name="Keep (reviewed)").click()
+    assert page.get_by_text("Olle Old kept; reviewed again in a year.").is_visible()
+    assert page.get_by_role("link", name="Olle Old").count() == 0
+    assert page.get_by_role("link", name="Alma Archived").is_visible()
