@@ -1,12 +1,13 @@
 """Types for row ids and offsets that clients send in request bodies and query strings.
 
-A path's `{int:...}` id needs nothing: an exact lookup with a number too large for the
-column simply finds nothing. A list of ids goes into `pk__in`, where a number past 64
-bits made the database driver raise (SQLite: OverflowError) and the API answer 500; with
-this type it is a 422 that names the field.
+A number past 64 bits made the database driver raise (SQLite: OverflowError) and the
+API answer 500 wherever it reached SQL other than as an exact lookup on a primary key
+(which Django answers with "no rows"): in `pk__in`, OFFSET, or a foreign key such as
+`customer_id`. RowId and Offset make it a 422 that names the field; row_id() lets an
+access helper answer a path's id that large with its usual 404.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -14,5 +15,13 @@ MAX_ID = 2**63 - 1  # the largest BIGINT on PostgreSQL, INTEGER on SQLite
 
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
-# A page's offset goes into SQL's OFFSET, where the same number past 64 bits overflowed.
 Offset = Annotated[int, Field(ge=0, le=MAX_ID)]
+
+
+def row_id(value: Any) -> int | None:
+    """`value` as a row id, or None when it is not a whole number from 1 to MAX_ID."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None

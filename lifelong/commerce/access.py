@@ -10,6 +10,7 @@ from django.http import Http404
 from lifelong.accounts.models import User
 from lifelong.commerce.models import Purchase, PurchaseLine
 from lifelong.customers.access import customers_visible_to
+from lifelong.ids import row_id
 
 
 def purchases_visible_to(user: User) -> QuerySet[Purchase]:
@@ -20,10 +21,10 @@ def purchases_visible_to(user: User) -> QuerySet[Purchase]:
 def get_purchase_for_user(user: User, customer_id: int | str, purchase_id: int | str) -> Purchase:
     """Purchase `purchase_id` of customer `customer_id` if `user` may see that customer;
     Http404 otherwise (also for a purchase of another customer)."""
-    try:
-        customer_id, purchase_id = int(customer_id), int(purchase_id)
-    except (TypeError, ValueError):
-        raise Http404("No such purchase") from None
+    # row_id: a customer_id past 64 bits overflowed in the foreign-key lookup (a 500).
+    customer_id, purchase_id = row_id(customer_id), row_id(purchase_id)
+    if customer_id is None or purchase_id is None:
+        raise Http404("No such purchase")
     lines = PurchaseLine.objects.select_related("product_version__product").order_by("id")
     purchase = (
         purchases_visible_to(user)

@@ -10,6 +10,7 @@ from django.http import Http404
 
 from lifelong.accounts.models import User
 from lifelong.customers.models import Customer, Relative
+from lifelong.ids import row_id
 
 
 def customers_visible_to(user: User) -> QuerySet[Customer]:
@@ -37,10 +38,10 @@ def get_customer_for_user(user: User, pk: int | str) -> Customer:
 def get_relative_for_user(user: User, customer_id: int | str, relative_id: int | str) -> Relative:
     """Relative `relative_id` of customer `customer_id` if `user` may see that customer;
     Http404 otherwise (also for a relative of another customer)."""
-    try:
-        customer_id, relative_id = int(customer_id), int(relative_id)
-    except (TypeError, ValueError):
-        raise Http404("No such relative") from None
+    # row_id: a customer_id past 64 bits overflowed in the foreign-key lookup (a 500).
+    customer_id, relative_id = row_id(customer_id), row_id(relative_id)
+    if customer_id is None or relative_id is None:
+        raise Http404("No such relative")
     relative = (
         Relative.objects.select_related("customer__owner")
         .filter(pk=relative_id, customer_id=customer_id, customer__in=customers_visible_to(user))

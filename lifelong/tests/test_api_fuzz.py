@@ -259,3 +259,15 @@ def test_an_offset_past_64_bits_is_a_422(owner, path: str) -> None:
     response = Client().get(path, {"offset": 2**70}, headers=bearer(owner))
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "offset"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["touches", "purchases", "relatives"])
+def test_a_customer_id_past_64_bits_in_a_path_is_a_404(owner, kind: str) -> None:
+    """The access helpers looked the record up by customer_id, a foreign key, which
+    overflowed (a 500) where the customer's own lookup by pk finds nothing."""
+    from conftest import bearer
+
+    response = Client().get(f"/api/v1/customers/{2**70}/{kind}/1", headers=bearer(owner))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found"}

@@ -7,6 +7,7 @@ from django.http import Http404
 
 from lifelong.accounts.models import User
 from lifelong.customers.access import customers_visible_to
+from lifelong.ids import row_id
 from lifelong.touches.models import Touch
 
 
@@ -18,10 +19,10 @@ def touches_visible_to(user: User) -> QuerySet[Touch]:
 def get_touch_for_user(user: User, customer_id: int | str, touch_id: int | str) -> Touch:
     """Touch `touch_id` of customer `customer_id` if `user` may see that customer; Http404
     otherwise (also for a touch of another customer)."""
-    try:
-        customer_id, touch_id = int(customer_id), int(touch_id)
-    except (TypeError, ValueError):
-        raise Http404("No such touch") from None
+    # row_id: a customer_id past 64 bits overflowed in the foreign-key lookup (a 500).
+    customer_id, touch_id = row_id(customer_id), row_id(touch_id)
+    if customer_id is None or touch_id is None:
+        raise Http404("No such touch")
     touch = (
         touches_visible_to(user)
         .select_related("user", "customer__owner")
