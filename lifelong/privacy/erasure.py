@@ -116,6 +116,19 @@ def _survey_responses(qs: QuerySet) -> None:
         type(response)._base_manager.filter(pk=response.pk).update(answers=kept, comment="")
 
 
+def _close_survey_links(qs: QuerySet) -> None:
+    # Kept for the figures, but their answer link stops working: no new answers.
+    qs.filter(expires_at__gt=timezone.now()).update(expires_at=timezone.now())
+
+
+def _close_rsvp_links(qs: QuerySet) -> None:
+    # Kept for the head counts; a new random token makes the RSVP link in their email dead.
+    from lifelong.events.models import new_token
+
+    for pk in qs.values_list("pk", flat=True):
+        qs.model._base_manager.filter(pk=pk).update(token=new_token())
+
+
 def _tag_links(qs: QuerySet) -> None:
     # A tag nobody else has left is probably about this person ("anna-golf"): it goes too.
     tag_ids = list(qs.values_list("tag_id", flat=True))
@@ -149,7 +162,7 @@ def _register_defaults() -> None:
         ("value.RiskScore.customer", DELETE),
         ("value.RiskMark.customer", DELETE),
         ("promises.Promise.customer", blank("what", "broken_reason")),
-        ("surveys.Invitation.customer", KEEP),
+        ("surveys.Invitation.customer", _close_survey_links),
         ("surveys.Response.customer", _survey_responses),
         ("referrals.Referral.referrer", blank("note")),
         ("referrals.Referral.referred", blank("note")),
@@ -157,7 +170,7 @@ def _register_defaults() -> None:
         ("referrals.AgendaMark.customer", DELETE),
         ("extras.ExtraGiven.customer", blank("note")),
         ("extras.ExtraSuggestion.customer", DELETE),
-        ("events.Invitation.customer", KEEP),
+        ("events.Invitation.customer", _close_rsvp_links),
         ("privacy.ConsentChange.customer", DELETE),
         ("privacy.RetentionReview.customer", DELETE),
     ]:

@@ -17,6 +17,7 @@ from lifelong.customers.models import (
     SearchTerm,
     Tag,
 )
+from lifelong.events.models import Invitation as EventInvitation
 from lifelong.occasions.models import Occasion, OccasionMark
 from lifelong.outreach.compliance import address_hash
 from lifelong.outreach.models import Message, MessageStatus, Suppression
@@ -35,6 +36,7 @@ from lifelong.privacy.tests.helpers import (
 )
 from lifelong.promises.models import Promise
 from lifelong.referrals.models import Referral
+from lifelong.surveys.models import Invitation as SurveyInvitation
 from lifelong.surveys.models import Response
 from lifelong.touches.models import Touch
 from lifelong.value.records import ValueSnapshot
@@ -82,6 +84,8 @@ def test_a_policy_is_delete_keep_or_a_callable():
 
 def test_erasure_removes_the_person_and_keeps_the_figures(marked, owner):
     c = marked.customer
+    rsvp_token_before = EventInvitation.objects.get(customer=c).token
+    assert SurveyInvitation.objects.get(customer=c).is_open()
     report = erase_customer(c, by=owner)
     c.refresh_from_db()
     assert c.erased_at == report.erased_at
@@ -112,6 +116,9 @@ def test_erasure_removes_the_person_and_keeps_the_figures(marked, owner):
     assert (response.score, response.comment) == (9, "")
     assert response.answers == [{"question": "Why?", "answer": ""}, {"question": "n", "answer": 3}]
     assert Promise.objects.get(customer=c).what == ""
+    # Their links in old emails stop working: no new answers, no RSVP.
+    assert not SurveyInvitation.objects.get(customer=c).is_open()
+    assert EventInvitation.objects.get(customer=c).token != rsvp_token_before
     assert Referral.objects.filter(referred=c, referrer=marked.referrer).exists()
     assert Referral.objects.filter(referrer=c, referred=marked.prospect).exists()
     # The addresses they had, as hashes only, for good.
