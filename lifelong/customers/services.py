@@ -168,7 +168,11 @@ def save_customer(
     except ValidationError as e:
         for key, messages in e.message_dict.items():
             errors.setdefault(key, []).extend(messages)
-    if not (customer.first_name or customer.last_name or customer.company):
+    # An erased customer (privacy/erasure.py) has no name on purpose, and may still be
+    # saved by the code that keeps its figures (a referral that converts).
+    if not (customer.first_name or customer.last_name or customer.company) and (
+        customer.erased_at is None
+    ):
         errors.setdefault("__all__", []).append("Give a first name, a last name or a company.")
     if customer.referred_by_id and customer.referred_by_id == customer.pk:
         errors.setdefault("referred_by", []).append("A customer cannot refer themselves.")

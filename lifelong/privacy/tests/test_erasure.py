@@ -266,3 +266,17 @@ def test_merging_is_not_offered_for_an_erased_customer(customer, rep):
         if customer.pk in (p.a.pk, p.b.pk)
     ] == []
     assert twin.pk
+
+
+def test_a_referral_to_an_erased_prospect_can_still_convert(customer, rep):
+    """The referral stays for the referrer's figures; marking it converted saves the
+    erased (nameless) customer, which save_customer allows for an erased one only."""
+    from lifelong.referrals.services import refer_new_prospect, set_status
+
+    referral = refer_new_prospect(customer, by=rep, first_name="Pia", last_name="Prospect")
+    erase_customer(referral.referred, by=None)
+    referral.refresh_from_db()
+    set_status(referral, "became_customer", by=rep)
+    referred = Customer.objects.get(pk=referral.referred_id)
+    assert (referred.status, referred.first_name) == ("customer", "")
+    assert referred.erased_at is not None
