@@ -20,6 +20,7 @@ from lifelong.customers.models import (
     Status,
 )
 from lifelong.customers.services import ProfileSheet, SheetRow
+from lifelong.ids import RowId
 
 # ---------------------------------------------------------------- errors
 
@@ -259,7 +260,7 @@ class CustomerPatch(Schema):
 class CustomerQuery(Schema):
     q: str = Field("", description="Search names, company, email addresses and phone numbers.")
     status: Status | None = None
-    owner: int | None = Field(None, description="Only the customers of this user id.")
+    owner: RowId | None = Field(None, description="Only the customers of this user id.")
     tag: str = ""
     archived: bool = Field(False, description="true lists the archive instead.")
     sort: str = Field("name", description="One of: " + ", ".join(SORTS))

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from lifelong.accounts.access import require_manager
 from lifelong.customers.schemas import CLIENT_ERRORS
+from lifelong.ids import RowId
 from lifelong.outreach import access, compliance, outbox
 from lifelong.outreach.models import Message, MessageStatus, Suppression, SuppressionReason
 
@@ -61,7 +62,7 @@ class MessagePageOut(Schema):
 
 class MessageQuery(Schema):
     status: MessageStatus | None = None
-    customer: int | None = Field(None, description="Only this customer's messages.")
+    customer: RowId | None = Field(None, description="Only this customer's messages.")
     cursor: str = Field("", description="next_cursor from the previous page.")
     limit: int = Field(50, ge=1, le=200)
 

@@ -18,6 +18,7 @@ from pydantic import AwareDatetime, WithJsonSchema
 from lifelong.accounts.models import User
 from lifelong.customers.access import get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS, UserRef
+from lifelong.ids import RowId
 from lifelong.outreach.outbox import id_page
 from lifelong.promises import services
 from lifelong.promises.access import get_promise_for_user, promises_visible_to
@@ -222,7 +223,7 @@ def my_promises(request: HttpRequest, query: Query[MineQuery]) -> dict[str, Any]
 
 @router.get("/promises/kept-rate", response={200: KeptRateOut, **CLIENT_ERRORS})
 def kept_rate(
-    request: HttpRequest, customer_id: int | None = None, owner_id: int | None = None
+    request: HttpRequest, customer_id: int | None = None, owner_id: RowId | None = None
 ) -> dict[str, Any]:
     """The kept-rate over the promises you may see (or one customer's, or one owner's):
     in total, by month for the last 12 months, and per owner."""

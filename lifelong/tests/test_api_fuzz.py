@@ -271,3 +271,22 @@ def test_a_customer_id_past_64_bits_in_a_path_is_a_404(owner, kind: str) -> None
     response = Client().get(f"/api/v1/customers/{2**70}/{kind}/1", headers=bearer(owner))
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/customers", "owner"),
+        ("/api/v1/at-risk", "owner"),
+        ("/api/v1/messages", "customer"),
+        ("/api/v1/promises/kept-rate", "owner_id"),
+    ],
+)
+def test_a_query_id_past_64_bits_is_a_422(owner, path: str, name: str) -> None:
+    """Each filtered a foreign key by it, which overflowed: a 500."""
+    from conftest import bearer
+
+    response = Client().get(path, {name: 2**70}, headers=bearer(owner))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == name

@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS
-from lifelong.ids import Offset
+from lifelong.ids import Offset, RowId
 from lifelong.value import risk, services
 from lifelong.value.records import ValueSnapshot
 from lifelong.value.schemas import RefreshOut, SummaryOut, TierOut, ValueOut
@@ -105,7 +105,7 @@ class RiskPageOut(Schema):
 class RiskQuery(Schema):
     tier: Literal["A", "B", "C"] | None = None
     signal: Literal["overdue", "gap", "fall", "survey", "promise", "unanswered"] | None = None
-    owner: int | None = Field(None, description="An owner's user id.")
+    owner: RowId | None = Field(None, description="An owner's user id.")
     limit: int = Field(50, ge=1, le=500)
     offset: Offset = 0
 
