@@ -138,6 +138,7 @@ def import_customers_command(
                 on_duplicate=on_duplicate,
                 dry_run=dry_run,
                 progress=bar.update,
+                parallel=True,
             )
         except (ValidationError, PermissionDenied) as e:
             messages = e.messages if isinstance(e, ValidationError) else [str(e)]

@@ -73,6 +73,10 @@ class Table:
             out.append(row)
         return out
 
+    def text_length(self) -> int:
+        """How many characters the CSV text has (0 for a vCard file, read as rows)."""
+        return len(self._text) if self._rows is None else 0
+
     def count(self) -> int:
         """How many data rows the table has."""
         if self._rows is not None:

@@ -18,8 +18,11 @@ the ImportBatch for undo.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import multiprocessing.queues
+import queue
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -71,6 +74,9 @@ KEEP_REJECTIONS = 1000
 # touch a gigabyte of random index pages), and other writers, which wait up to the
 # busy timeout (5 s) for the write lock, still get it within a few seconds.
 TRANSACTION_SECONDS = 2.0
+# A file of at least this many characters (about 50,000 rows) is read and checked in a
+# second process while this one writes, when the caller allows it (parallel=True).
+PARALLEL_CHARS = 5_000_000
 ANSWER_KEYS = ("birthday", "wedding_anniversary")
 _LIMITS = {name: Customer._meta.get_field(name).max_length for name in TEXT_FIELDS}
 _TRUE = {"true", "yes", "y", "1", "x", "ja", "opted in", "subscribed"}
@@ -123,7 +129,7 @@ class _Row:
     phones: list[ContactPoint]
     tags: list[str]
     answers: dict[str, str]  # question key -> canonical PartialDate text
-    owner: User | None  # from the owner column
+    owner_id: int | None  # from the owner column
     nationals: list[str] = field(default_factory=list)  # each phone's national number
 
 
@@ -140,6 +146,7 @@ def import_customers(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH,
+    parallel: bool = False,
 ) -> ImportReport:
     """Import every good row of `table`; report every other one by line.
 
@@ -148,9 +155,14 @@ def import_customers(
     `by` may see (external id, then email, then phone) is skipped, updated or imported as
     a new customer as `on_duplicate` (else the mapping's, else "skip") says. Nothing is
     written on a dry run, and the report is the same. `progress(n)` hears of each n rows.
+
+    `parallel`: a large CSV file's rows are read and checked in a forked second process
+    while this one writes (the command line allows it; a web server's thread should not
+    fork). The result is the same either way.
     """
     mapping.validate()
     job = _Import(table, mapping, by=by, owner=owner, on_duplicate=on_duplicate, dry_run=dry_run)
+    job.parallel = parallel and "fork" in multiprocessing.get_all_start_methods()
     with bulk_session():
         return job.run(progress, batch_size)
 
@@ -167,6 +179,7 @@ class _Import:
         dry_run: bool,
     ) -> None:
         self.table, self.mapping, self.by, self.dry_run = table, mapping, by, dry_run
+        self.parallel = False
         self.on_duplicate = on_duplicate or mapping.on_duplicate or "skip"
         if self.on_duplicate not in ON_DUPLICATE:
             raise ValidationError(f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}")
@@ -244,9 +257,9 @@ class _Import:
         done = 0
         group = TransactionGroup(0 if self.dry_run else TRANSACTION_SECONDS, self.timings)
         with group:
-            for row in self.table.rows():
+            for checked in self._checked_rows():
                 self.report.rows += 1
-                parsed = self._parse(row)
+                parsed = self._settle(checked)
                 if isinstance(parsed, Rejection):
                     pending.append(parsed)
                 else:
@@ -266,6 +279,50 @@ class _Import:
         self.timings["read"] = time.perf_counter() - started - spent
         return self.report
 
+    def _checked_rows(self) -> Iterator[_Row | Rejection]:
+        """Every row of the table after _check, in file order: from a second process
+        for a large file (it reads and checks while this one writes), else from here."""
+        if not self.parallel or self.table.text_length() < PARALLEL_CHARS:
+            for row in self.table.rows():
+                yield self._check(row)
+            return
+        context = multiprocessing.get_context("fork")
+        results = context.Queue(maxsize=8)
+        checker = context.Process(target=self._check_all, args=(results,), daemon=True)
+        checker.start()
+        try:
+            while True:
+                try:
+                    chunk = results.get(timeout=1)
+                except queue.Empty:
+                    if not checker.is_alive():
+                        raise RuntimeError("the process checking rows stopped") from None
+                    continue
+                if chunk is None:
+                    return
+                if isinstance(chunk, str):
+                    raise RuntimeError(f"checking rows failed: {chunk}")
+                yield from chunk
+        finally:
+            if checker.is_alive():
+                checker.terminate()
+            checker.join()
+
+    def _check_all(self, results: multiprocessing.queues.Queue) -> None:
+        """In the forked process: check every row, send them on in chunks. It touches
+        no database connection (the users were read before), and ends with os._exit."""
+        try:
+            chunk: list[_Row | Rejection] = []
+            for row in self.table.rows():
+                chunk.append(self._check(row))
+                if len(chunk) >= 1000:
+                    results.put(chunk)
+                    chunk = []
+            results.put(chunk)
+            results.put(None)
+        except Exception as e:  # the importing process raises it
+            results.put(f"{type(e).__name__}: {e}")
+
     def _finish(self, batch: ImportBatch) -> None:
         batch.rows = self.report.rows
         batch.created_count, batch.updated_count = self.report.created, self.report.updated
@@ -274,7 +331,9 @@ class _Import:
         batch.finished_at = timezone.now()
         batch.save()
 
-    def _parse(self, row: Row) -> _Row | Rejection:
+    def _check(self, row: Row) -> _Row | Rejection:
+        """Every check of one row that needs neither the database nor the other rows
+        (so that a second process may make them)."""
         if row.error:
             return Rejection(row.line, row.error)
         if len(row.cells) != self.width:
@@ -386,30 +445,35 @@ class _Import:
             return Rejection(row.line, "; ".join(p.rstrip(".") for p in problems))
         emails = _unique(emails)
         phones = _unique(phones)
-        # Within one file, an email or external id twice is a mistake, unless the person
-        # asked for every row to be a new customer (an external id is unique all the same).
-        external_id = fields.get("external_id")
+        return _Row(
+            row.line, fields, emails, phones, list(dict.fromkeys(tags)), answers,
+            owner.pk if owner is not None else None, [nationals[p.value] for p in phones],
+        )  # fmt: skip
+
+    def _settle(self, checked: _Row | Rejection) -> _Row | Rejection:
+        """The checks across rows, in file order: within one file, an email or external
+        id twice is a mistake, unless the person asked for every row to be a new
+        customer (an external id is unique all the same)."""
+        if isinstance(checked, Rejection):
+            return checked
+        line, external_id = checked.line, checked.fields.get("external_id")
         if external_id and external_id in self.seen_ids:
             return Rejection(
-                row.line,
-                f"the external id {external_id!r} is on line {self.seen_ids[external_id]} too",
+                line, f"the external id {external_id!r} is on line {self.seen_ids[external_id]} too"
             )
         if self.on_duplicate != "create":
-            for point in emails:
+            for point in checked.emails:
                 if point.value in self.seen_emails:
                     return Rejection(
-                        row.line,
+                        line,
                         f"a duplicate of line {self.seen_emails[point.value]} "
                         f"(the email address {point.value})",
                     )
-            for point in emails:
-                self.seen_emails[point.value] = row.line
+            for point in checked.emails:
+                self.seen_emails[point.value] = line
         if external_id:
-            self.seen_ids[external_id] = row.line  # type: ignore[index]
-        return _Row(
-            row.line, fields, emails, phones, list(dict.fromkeys(tags)), answers, owner,
-            [nationals[p.value] for p in phones],
-        )  # fmt: skip
+            self.seen_ids[external_id] = line  # type: ignore[index]
+        return checked
 
     def _phone(self, raw: str) -> tuple[str, str]:
         """normalise_phone's E.164 form of `raw`, and its national number (which the
@@ -592,7 +656,7 @@ class _Import:
             for name, value in fields.items():
                 values[at[name]] = value
             values[i_id] = pk
-            values[i_owner] = row.owner.pk if row.owner is not None else owner_pk
+            values[i_owner] = row.owner_id or owner_pk
             values[i_sort] = (
                 f"{fields.get('last_name', '')} {fields.get('first_name', '')}".strip().lower()
                 or str(fields.get("company", "")).lower()
@@ -694,9 +758,9 @@ class _Import:
             if before != value:
                 change["fields"][name] = [before, value]
                 setattr(customer, name, value)
-        if row.owner is not None and row.owner.pk != customer.owner_id:
-            change["fields"]["owner_id"] = [customer.owner_id, row.owner.pk]
-            customer.owner = row.owner
+        if row.owner_id is not None and row.owner_id != customer.owner_id:
+            change["fields"]["owner_id"] = [customer.owner_id, row.owner_id]
+            customer.owner_id = row.owner_id
         emails = [ContactPoint(e.address, e.label) for e in customer.emails.all()]
         have = {e.value for e in emails}
         change["emails"] = [p.value for p in row.emails if p.value not in have]

@@ -1,6 +1,7 @@
 """import_customers and undo_import: messy files, real exports, duplicates, owners, undo."""
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -332,3 +333,69 @@ def test_the_bulk_settings_are_put_back_after_an_import(owner):
     before = pragmas()
     assert run(b"Name\nAl Bo\n", owner).created == 1
     assert pragmas() == before
+
+
+MESSY = (
+    "First name;Last name;Email;Phone;Birthday;Owner\r\n"
+    "Hans;Müller;hans@mueller.example;070-123 45 67;03/04/1980;\r\n"
+    "Bo;Ek;HANS@mueller.example;;;\r\n"
+    "Cia;Berg;not-an-email;12;;nobody\r\n"
+    "Dan;Ek;dan@ek.example;;;;too many\r\n"
+    'Eva;"Lund\r\nLund";eva@lund.example;;31/02/1990;\r\n'
+    "Fia;Holm;fia@holm.example;+46 70 765 43 21;April 3;ruben\r\n"
+).encode()
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_checking_rows_in_a_second_process_gives_the_same_import(
+    owner, rep, monkeypatch, tmp_path, dry_run
+):
+    from lifelong.imports import services
+
+    def outcome(parallel: bool):
+        table = read_table(MESSY)
+        report = import_customers(
+            table, guess_mapping(table.columns), by=owner, dry_run=dry_run, parallel=parallel,
+            batch_size=2,
+        )  # fmt: skip
+        made = sorted(
+            (c.last_name, c.owner.username, tuple(p.number for p in c.phones.all()))
+            for c in Customer.objects.all()
+        )
+        Customer.objects.all().delete()
+        return [str(r) for r in report.rejected], report.rows, report.created, made
+
+    serial = outcome(parallel=False)
+    monkeypatch.setattr(services, "PARALLEL_CHARS", 0)
+    check_all = services._Import._check_all
+
+    def in_child(self, results):
+        (tmp_path / "pid").write_text(str(os.getpid()))
+        check_all(self, results)
+
+    monkeypatch.setattr(services._Import, "_check_all", in_child)
+    assert outcome(parallel=True) == serial
+    assert [r.split(":")[0] for r in serial[0]] == ["line 3", "line 4", "line 5", "line 6"]
+    assert "no active user is called 'nobody'" in serial[0][1]
+    assert serial[1:3] == (6, 2)
+    if not dry_run:
+        assert serial[3] == [
+            ("Holm", "ruben", ("+46707654321",)),
+            ("Müller", "olivia", ("+46701234567",)),
+        ]
+    assert int((tmp_path / "pid").read_text()) != os.getpid()  # checked in a child
+
+
+def test_a_failure_in_the_checking_process_stops_the_import(owner, monkeypatch):
+    from lifelong.imports import services
+
+    monkeypatch.setattr(services, "PARALLEL_CHARS", 0)
+
+    def broken(self, row):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(services._Import, "_check", broken)
+    table = read_table(MESSY)
+    with pytest.raises(RuntimeError, match="checking rows failed: KeyError"):
+        import_customers(table, guess_mapping(table.columns), by=owner, parallel=True)
+    assert not Customer.objects.exists()
