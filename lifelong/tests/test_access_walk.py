@@ -944,6 +944,53 @@ def test_an_outsider_cannot_point_their_own_records_at_the_worlds(world, outside
     assert not problems, "The outsider reached the world's records:\n" + "\n".join(problems)
 
 
+@pytest.mark.django_db
+def test_the_outsiders_own_customer_tied_to_the_worlds_shows_nothing_of_them(world, outsider):
+    """Records can join the outsider's customer to the world's: a referral by one of the
+    world's customers, the same email address, the same event. The outsider's pages about
+    their own customer name none of the world's."""
+    from lifelong.customers.models import Customer
+    from lifelong.customers.services import save_customer
+    from lifelong.events import services as events
+    from lifelong.referrals.services import record_referral
+
+    own = save_customer(
+        Customer(owner=outsider, first_name="Zelda", last_name="Own", email_consent=True),
+        emails=["zelda@world.example"],  # the world's customer's address: a duplicate
+    )
+    record_referral(world.customer, own, by=world.owner)
+    events.invite(world.event, Customer.objects.filter(pk=own.pk), by=world.owner)
+    web = client_for(outsider)
+    client = Client(headers=bearer(outsider))
+    problems = []
+    pages = [
+        f"/customers/{own.pk}/",
+        "/customers/duplicates/",
+        "/referrals/",
+        f"/events/{world.event.pk}/",
+        "/events/",
+        "/today/",
+    ]
+    for url in pages:
+        response = web.get(url)
+        if response.status_code != 200 or leaks(response.content):
+            problems.append(f"GET {url}: {response.status_code}, or shows the world's")
+    for url in [
+        f"/api/v1/customers/{own.pk}",
+        f"/api/v1/customers/{own.pk}/referrals",
+        f"/api/v1/events/{world.event.pk}",
+        f"/api/v1/events/{world.event.pk}/invitations",
+        "/api/v1/customers/duplicates",
+    ]:
+        response = client.get(url)
+        if response.status_code != 200 or leaks(response.content):
+            problems.append(f"GET {url}: {response.status_code}, or shows the world's")
+    # The control: the world's rep does see the referrer on the same page of theirs.
+    rep_page = client_for(world.rep).get(f"/customers/{world.referred.pk}/")
+    assert leaks(rep_page.content), "the rep's own page names the referrer"
+    assert not problems, "\n".join(problems)
+
+
 # ---------------------------------------------------------------- the meta-tests
 
 
