@@ -884,6 +884,21 @@ def test_every_page_and_operation_needs_a_login(world):
     assert not problems, "Reached without logging in:\n" + "\n".join(problems)
 
 
+@pytest.mark.django_db
+def test_a_deactivated_user_keeps_nothing(world):
+    """Deactivating the rep ends their session and their API tokens at once."""
+    web = client_for(world.rep)
+    client = Client(headers=bearer(world.rep))
+    assert web.get(f"/customers/{world.customer.pk}/").status_code == 200
+    assert client.get(f"/api/v1/customers/{world.customer.pk}").status_code == 200
+    world.rep.is_active = False
+    world.rep.save()
+    response = web.get(f"/customers/{world.customer.pk}/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert client.get(f"/api/v1/customers/{world.customer.pk}").status_code == 401
+    assert client.get("/api/v1/customers").status_code == 401
+
+
 # A request that names one of the world's records from the outsider's own customer (or
 # in a new one): method, path (with {own} for the outsider's customer), JSON body, and
 # what it may answer. Refused either way, and nothing is written.
