@@ -48,9 +48,8 @@ def _label(model: type[models.Model]) -> str:
 
 
 def _rows(model: type[models.Model], qs: models.QuerySet, labels: _Labels) -> list[dict]:
-    members = set(portability.exported_models())
     fields = model._meta.local_concrete_fields
-    dumpers = [portability._dumper(f, members) for f in fields]
+    dumpers = [portability._dumper(f, labels.members) for f in fields]
     out = []
     for obj in qs.order_by("pk"):
         row: dict[str, Any] = {}
@@ -68,6 +67,8 @@ class _Labels:
 
     def __init__(self) -> None:
         self.cache: dict[tuple[type, Any], str] = {}
+        # What `export all` writes: references to these are plain ids (portability).
+        self.members = set(portability.exported_models())
 
     def of(self, model: type[models.Model], pk: Any) -> str:
         key = (model, pk)
@@ -108,14 +109,15 @@ def _children(
             yield f"{_label(child)}.{rel.field.name}", child, qs
 
 
-def _by_id_or_address(customer: Customer, addresses: list[str]) -> dict[str, list[dict]]:
+def _by_id_or_address(
+    customer: Customer, addresses: list[str], labels: _Labels
+) -> dict[str, list[dict]]:
     """What names the customer without a foreign key."""
     from lifelong.audit.models import AuditEvent
     from lifelong.imports.models import ImportBatch
     from lifelong.outreach.compliance import address_hash
     from lifelong.outreach.models import Suppression
 
-    labels = _Labels()
     out = {
         "audit.AuditEvent.customer_id": _rows(
             AuditEvent, AuditEvent.objects.filter(customer_id=customer.pk), labels
@@ -145,11 +147,10 @@ def _by_id_or_address(customer: Customer, addresses: list[str]) -> dict[str, lis
 def export_customer(customer: Customer, *, exported_at: dt.datetime | None = None) -> dict:
     """Everything held about `customer`, JSON-ready (see the module's docstring)."""
     labels = _Labels()
-    members = set(portability.exported_models())
     own = {}
     for f in Customer._meta.local_concrete_fields:
         value = getattr(customer, f.attname)
-        own[f.name] = portability._dumper(f, members)(value)
+        own[f.name] = portability._dumper(f, labels.members)(value)
         if f.is_relation and value is not None and f.related_model is not Customer:
             own[f"{f.name}_label"] = labels.of(f.related_model, value)
     own["tags"] = sorted(customer.tags.values_list("name", flat=True))
@@ -180,6 +181,6 @@ def export_customer(customer: Customer, *, exported_at: dt.datetime | None = Non
         "customer": own,
         "related": related,
         "children": children,
-        "other_records": _by_id_or_address(customer, sorted(set(addresses))),
+        "other_records": _by_id_or_address(customer, sorted(set(addresses)), labels),
         "excluded": EXCLUDED,
     }
