@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 DEMO_CUSTOMERS ?= 300
 
-.PHONY: run test lint format lock screenshots bench clean
+.PHONY: run test lint audit format lock screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## audit: pip-audit the pinned dependencies against PyPI's vulnerability data (needs pypi.org)
+audit: $(VENV)/.test-installed
+	scripts/audit-deps
 
 format: $(VENV)/.test-installed
 	$(BIN)/ruff check --fix .
