@@ -86,8 +86,18 @@ def blank(*names: str, **values: object) -> Callable[[QuerySet], int]:
     return scrub
 
 
+# A greeting's occurrence key names the occasion and its date ("birthday:self:2030-08-19"),
+# and so does the Message-ID made from it; a program run's is a plain date or time.
+_OCCASION_KEY = r"^[a-z_]+:"
+
+
 def _messages(qs: QuerySet) -> None:
     from lifelong.outreach.models import MessageStatus
+
+    for pk in qs.filter(occurrence__regex=_OCCASION_KEY).values_list("pk", flat=True):
+        qs.model._base_manager.filter(pk=pk).update(
+            occurrence=f"erased-{pk}", message_id=f"<erased.{pk}@lifelong.invalid>"
+        )
 
     # Not yet sent: never to be sent now (the worker also skips an erased customer).
     qs.filter(status__in=[MessageStatus.DRAFT, MessageStatus.QUEUED, MessageStatus.SENDING]).update(

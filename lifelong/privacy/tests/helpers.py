@@ -46,6 +46,8 @@ BIRTHDAY = dt.date(1971, 8, 19)
 RELATIVE = "Mirabel"
 # Every way the birthday or the phone might have been written down.
 BIRTHDAY_FORMS = ["1971-08-19", "19710819", "19/08/1971", "08/19/1971", "19.08.1971", "1971/08/19"]
+# A birthday greeting's outbox key (a future year: no timestamp of the test run has it).
+GREETING_KEY = "birthday:self:2030-08-19"
 PHONE_FORMS = ["46709998877", "709998877", "070-999 88 77", "0709998877"]
 
 
@@ -130,7 +132,12 @@ def make_marked_customer(owner: User, rep: User) -> Marked:
         sender=rep, to_address=EMAIL, subject=f"More for {FIRST}", body_text=f"Hi {FIRST}",
         message_id="<m2@example.test>",
     )  # fmt: skip
-    assert queued.pk
+    greeting = Message.objects.create(
+        program=program, customer=customer, occurrence=GREETING_KEY,
+        status=MessageStatus.SENT, sender=rep, to_address=EMAIL, subject="Happy birthday",
+        body_text="Many happy returns", message_id=f"<9.9.{GREETING_KEY.replace(':', '-')}.x@y>",
+    )  # fmt: skip
+    assert queued.pk and greeting.pk
 
     survey = Survey.objects.create(name="NPS", created_by=owner)
     invitation = SurveyInvitation.objects.create(

@@ -176,7 +176,7 @@ def scan_database(markers: list[str]) -> list[tuple[str, str, str]]:
 
 MARKERS = [
     FIRST, LAST, EMAIL, OLD_EMAIL, RELATIVE, "Zorbie", "Quuxgatan", "Zorbstad",
-    *BIRTHDAY_FORMS, "--08-19", *PHONE_FORMS,
+    *BIRTHDAY_FORMS, "--08-19", "2030-08-19", *PHONE_FORMS,
 ]  # fmt: skip
 
 
@@ -194,7 +194,10 @@ def test_the_scan_finds_the_marked_customer_before_erasure(marked, rep_client):
         "value_riskscore",
     ):  # fmt: skip
         assert table in tables, table
-    assert {m for _, _, m in found} >= {FIRST.lower(), EMAIL, "1971-08-19", "46709998877"}
+    assert {m for _, _, m in found} >= {
+        FIRST.lower(), EMAIL, "1971-08-19", "46709998877", "2030-08-19",
+    }  # fmt: skip
+    assert ("outreach_message", "message_id", "2030-08-19") in found
 
 
 def test_no_trace_of_an_erased_customer_in_any_table(marked, owner, rep_client):

@@ -63,7 +63,9 @@ def test_the_export_holds_what_we_know(marked):
     assert related["surveys.Response.customer"][0]["comment"].startswith("Great service")
     assert related["surveys.Invitation.customer"][0]["survey_label"] == "NPS"
     messages = related["outreach.Message.customer"]
-    assert {m["subject"] for m in messages} == {f"News for {FIRST}", f"More for {FIRST}"}
+    assert {m["subject"] for m in messages} == {
+        f"News for {FIRST}", f"More for {FIRST}", "Happy birthday",
+    }  # fmt: skip
     assert messages[0]["body_text"] and "to_address" in messages[0]
     assert related["extras.ExtraGiven.customer"][0]["note"] == f"For {FIRST}"
     assert related["events.Invitation.customer"][0]["event_label"] == "Open house"
