@@ -66,8 +66,10 @@ def insert_rows(model: type[Model], columns: list[str], rows: list[tuple]) -> No
     names = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # COPY: one stream instead of a statement per row.
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # COPY: one stream instead of a statement per row. psycopg's own cursor does
+            # it, so its errors become Django's (IntegrityError) here, as execute's do.
+            sql = f"COPY {table} ({names}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
