@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import schemathesis
@@ -154,6 +155,25 @@ def _label(operation) -> str:
     return f"{operation.method.upper()} {operation.path}"
 
 
+HUGE = [2**63, 2**70, -(2**63) - 1]
+
+
+def _int_spots(value: Any) -> Iterator[tuple[Any, Any]]:
+    """(container, key) for every whole number (not a bool) inside `value`."""
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        if isinstance(item, int) and not isinstance(item, bool):
+            yield value, key
+        else:
+            yield from _int_spots(item)
+
+
 def fuzz(operation, role: str, headers: dict[str, str], ids: dict[str, list]) -> None:
     """Run EXAMPLES generated requests to `operation` as `role`, checking each answer."""
     label = f"{_label(operation)} as {role}"
@@ -177,6 +197,12 @@ def fuzz(operation, role: str, headers: dict[str, str], ids: dict[str, list]) ->
         for name in mapped:
             if data.draw(st.integers(0, 3)) > 0:
                 case.path_parameters[name] = data.draw(st.sampled_from(ids[name]))
+        # One time in four a whole number somewhere in the query or body becomes one
+        # past 64 bits: the generator seldom goes there, and that is where SQL overflowed.
+        spots = [*_int_spots(case.query), *_int_spots(case.body)]
+        if spots and data.draw(st.integers(0, 3)) == 0:
+            container, key = data.draw(st.sampled_from(spots))
+            container[key] = data.draw(st.sampled_from(HUGE))
         examples_run[label] += 1
         with transaction.atomic():
             response = case.call(headers=headers)
