@@ -18,6 +18,7 @@ the ImportBatch for undo.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import multiprocessing
 import multiprocessing.queues
 import queue
@@ -477,15 +478,11 @@ class _Import:
 
     def _phone(self, raw: str) -> tuple[str, str]:
         """normalise_phone's E.164 form of `raw`, and its national number (which the
-        search terms hold too), from one parse; ValidationError as normalise_phone's."""
-        try:
-            number = phonenumbers.parse(raw, self.region)
-        except phonenumbers.NumberParseException:
-            raise ValidationError(f"{raw.strip()!r} is not a phone number") from None
-        if not phonenumbers.is_valid_number(number):
-            raise ValidationError(f"{raw.strip()!r} is not a valid phone number")
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        return e164, str(number.national_number)
+        search terms hold too); ValidationError as normalise_phone's."""
+        parts = phone_parts(raw, self.region)
+        if isinstance(parts, str):
+            raise ValidationError(parts)
+        return parts
 
     def _user(self, username: str) -> User | None:
         return self.users.get(username)
@@ -800,6 +797,22 @@ class _Import:
         assert batch is not None
         batch.updated.append(_jsonable(change))
         ImportBatch.objects.filter(pk=batch.pk).update(updated=batch.updated)
+
+
+@functools.lru_cache(maxsize=65_536)
+def phone_parts(raw: str, region: str) -> tuple[str, str] | str:
+    """(E.164 form, national number) of the phone number `raw`, national numbers read in
+    `region`, from one parse by phonenumbers, which alone judges what is a valid number;
+    else the reason it is none, in normalise_phone's words. Kept for numbers met again
+    (a switchboard on many rows)."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return f"{raw.strip()!r} is not a phone number"
+    if not phonenumbers.is_valid_number(number):
+        return f"{raw.strip()!r} is not a valid phone number"
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, str(number.national_number)
 
 
 def _unique(points: list[ContactPoint]) -> list[ContactPoint]:

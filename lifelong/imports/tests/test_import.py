@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lifelong.customers.models import Customer, CustomerEmail, SearchTerm
 from lifelong.customers.services import save_customer
@@ -399,3 +401,24 @@ def test_a_failure_in_the_checking_process_stops_the_import(owner, monkeypatch):
     with pytest.raises(RuntimeError, match="checking rows failed: KeyError"):
         import_customers(table, guess_mapping(table.columns), by=owner, parallel=True)
     assert not Customer.objects.exists()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="+0123456789 -()", max_size=18) | st.sampled_from(
+    ["+46 70 123 45 67", "070-123 45 67", "+460701234567", "+1 202 555 0143", "+39 06 1234 5678",
+     "0046701234567", "  +46701234567  ", "+", "12"]
+))  # fmt: skip
+def test_the_importers_phone_numbers_are_what_the_customer_form_would_store(raw):
+    import phonenumbers
+
+    from lifelong.customers.services import normalise_phone
+    from lifelong.imports.services import phone_parts
+
+    try:
+        expected = normalise_phone(raw, "SE")
+    except ValidationError as e:
+        assert phone_parts(raw, "SE") == e.messages[0]
+    else:
+        e164, national = phone_parts(raw, "SE")
+        assert e164 == expected
+        assert national == str(phonenumbers.parse(expected).national_number)  # search term
