@@ -11,9 +11,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, WithJsonSchema
+from pydantic import WithJsonSchema
 
 from lifelong.commerce.models import Channel
+from lifelong.moments import UtcDatetime
 
 # Inline rather than a component: ninja files enums under their class name, and the touch
 # channel is also called Channel (one would overwrite the other in the document).
@@ -85,7 +86,7 @@ class LineIn(Schema):
 
 
 class PurchaseIn(Schema):
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: UtcDatetime | None = Field(
         None, description="When, with a time zone offset. Give this or `date`."
     )
     date: dt.date | None = Field(

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, field_validator
+from pydantic import field_validator
 
 from lifelong.customers.listing import SORTS
 from lifelong.customers.models import (
@@ -21,6 +21,7 @@ from lifelong.customers.models import (
 )
 from lifelong.customers.services import ProfileSheet, SheetRow
 from lifelong.ids import RowId
+from lifelong.moments import UtcDatetime
 
 # ---------------------------------------------------------------- errors
 
@@ -188,7 +189,7 @@ class CustomerIn(Schema):
     notes: str = ""
     external_id: str | None = Field(None, description="Unique across customers when set.")
     email_consent: bool = False
-    email_consent_at: AwareDatetime | None = Field(
+    email_consent_at: UtcDatetime | None = Field(
         None, description="When consent was given; set to now when email_consent changes."
     )
     email_consent_source: str = ""
@@ -243,7 +244,7 @@ class CustomerPatch(Schema):
     notes: str | None = None
     external_id: str | None = None
     email_consent: bool | None = None
-    email_consent_at: AwareDatetime | None = None
+    email_consent_at: UtcDatetime | None = None
     email_consent_source: str | None = None
     became_customer_on: dt.date | None = None
     contact_every_days: int | None = Field(None, ge=1, le=30)

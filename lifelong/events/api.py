@@ -11,11 +11,11 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from pydantic import AwareDatetime
 
 from lifelong.customers.schemas import CLIENT_ERRORS
 from lifelong.events import access, services
 from lifelong.events.models import Event, Invitation, Kind, Rsvp
+from lifelong.moments import UtcDatetime
 from lifelong.segments.models import Segment
 
 router = Router(tags=["events"])
@@ -49,8 +49,8 @@ class EventOut(Schema):
 class EventIn(Schema):
     name: str = Field(max_length=200)
     kind: Kind = Kind.OPEN_HOUSE
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
     place: str = Field("", max_length=300)
     capacity: int | None = Field(None, ge=1)
     description: str = ""

@@ -13,12 +13,13 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime, WithJsonSchema
+from pydantic import WithJsonSchema
 
 from lifelong.accounts.models import User
 from lifelong.customers.access import get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS, UserRef
 from lifelong.ids import RowId
+from lifelong.moments import UtcDatetime
 from lifelong.outreach.outbox import id_page
 from lifelong.promises import services
 from lifelong.promises.access import get_promise_for_user, promises_visible_to
@@ -97,8 +98,8 @@ class MineQuery(PromiseQuery):
 class PromiseIn(Schema):
     what: str
     due_on: dt.date | None = Field(None, description="A day; or give window_start/window_end.")
-    window_start: AwareDatetime | None = None
-    window_end: AwareDatetime | None = None
+    window_start: UtcDatetime | None = None
+    window_end: UtcDatetime | None = None
     owner_id: int | None = Field(None, description="Who keeps it (default: you).")
     notify_customer: bool = False
     touch_id: int | None = Field(None, description="The customer's touch it was made in.")
@@ -106,7 +107,7 @@ class PromiseIn(Schema):
 
 
 class KeepIn(Schema):
-    kept_at: AwareDatetime | None = Field(None, description="Default: now.")
+    kept_at: UtcDatetime | None = Field(None, description="Default: now.")
     channel: Channel | None = Field(
         None, description="How the customer heard; logs a touch. Null: no touch."
     )
@@ -119,8 +120,8 @@ class BreakIn(Schema):
 
 class RenegotiateIn(Schema):
     due_on: dt.date | None = None
-    window_start: AwareDatetime | None = None
-    window_end: AwareDatetime | None = None
+    window_start: UtcDatetime | None = None
+    window_end: UtcDatetime | None = None
     what: str | None = Field(None, description="A new wording; default: unchanged.")
 
 

@@ -11,11 +11,11 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime
 
 from lifelong.customers.access import customers_visible_to, get_customer_for_user
 from lifelong.customers.schemas import CLIENT_ERRORS
 from lifelong.ids import Offset
+from lifelong.moments import UtcDatetime
 from lifelong.referrals import services
 from lifelong.referrals.access import get_referral_for_user, referral_that_brought
 from lifelong.referrals.models import Answer, Referral, ReferralAsk, ReferralStatus
@@ -80,7 +80,7 @@ class AskIn(Schema):
     channel: Channel = Channel.CALL
     answer: Answer = Answer.NO_ANSWER
     note: str = ""
-    asked_at: AwareDatetime | None = None
+    asked_at: UtcDatetime | None = None
 
 
 class AskOut(Schema):

@@ -316,3 +316,24 @@ def test_a_query_id_past_64_bits_is_a_422(owner, path: str, name: str) -> None:
     response = Client().get(path, {name: 2**70}, headers=bearer(owner))
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == name
+
+
+@pytest.mark.django_db
+def test_a_moment_with_a_large_offset_is_stored_and_one_before_year_1_is_a_422(owner) -> None:
+    """PostgreSQL refused the offset +23:57 (a 500); SQLite overflowed converting
+    0001-01-01T00:00+01:00 to UTC (a 500). Moments are converted to UTC on the way in."""
+    from conftest import bearer
+
+    def create(starts_at: str, ends_at: str):
+        body = {"name": "Lunch", "kind": "working_lunch", "starts_at": starts_at}
+        body["ends_at"] = ends_at
+        return Client().post(
+            "/api/v1/events", body, content_type="application/json", headers=bearer(owner)
+        )
+
+    response = create("2031-07-09T19:30:00+23:57", "2031-07-09T23:30:00+23:57")
+    assert response.status_code == 201, response.content
+    assert response.json()["starts_at"].startswith("2031-07-08T19:33:00")
+    response = create("0001-01-01T00:00:00+01:00", "2031-07-09T23:30:00Z")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "starts_at"

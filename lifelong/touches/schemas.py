@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, field_validator
+from pydantic import field_validator
 
 from lifelong.customers.schemas import UserRef
+from lifelong.moments import UtcDatetime
 from lifelong.touches.models import Channel, Direction
 
 
@@ -48,7 +49,7 @@ class TouchQuery(Schema):
 class TouchIn(Schema):
     channel: Channel
     direction: Direction = Direction.OUTBOUND
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: UtcDatetime | None = Field(
         None, description="With a time zone offset; now if omitted; never in the future."
     )
     summary: str
@@ -62,7 +63,7 @@ TOUCH_FIELDS = ("channel", "direction", "occurred_at", "summary", "outcome")
 class TouchPatch(Schema):
     channel: Channel | None = None
     direction: Direction | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: UtcDatetime | None = None
     summary: str | None = None
     outcome: str | None = None
 
