@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from lifelong.customers.schemas import CLIENT_ERRORS
+from lifelong.moments import UtcDatetime
 from lifelong.outreach import programs
 from lifelong.outreach.models import (
     Approval,
@@ -34,7 +35,9 @@ class ProgramIn(Schema):
     purpose: Purpose = Purpose.MARKETING
     template: int = Field(description="Template id.")
     segment: int | None = Field(None, description="Segment id; greetings may leave it out.")
-    starts_at: dt.datetime | None = Field(None, description="The first run (default: now).")
+    starts_at: UtcDatetime | None = Field(
+        None, description="The first run (default: now); with its UTC offset."
+    )
     recurrence: Recurrence | None = None
     rrule: str = Field("", max_length=300, description='With recurrence "rrule".')
     occasion_kind: str = Field("", description="Greetings: birthday, relative_birthday, …")

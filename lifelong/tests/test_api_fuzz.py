@@ -42,6 +42,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from conftest import bearer
 from lifelong import demo
 from lifelong.accounts.models import Role, User
 from lifelong.api import api
@@ -143,8 +144,6 @@ def _existing_ids() -> dict[str, list]:
 
 @pytest.fixture
 def business(db, raw_wsgi) -> Business:
-    from conftest import bearer
-
     demo.generate(12, progress=False)
     owner = User.objects.get(role=Role.OWNER)
     rep = User.objects.filter(role=Role.REP, customers__isnull=False).order_by("pk").first()
@@ -240,8 +239,6 @@ def test_the_document_names_every_schema_once() -> None:
 def test_a_post_to_a_path_with_no_operation_is_a_json_404_even_with_csrf_checks(owner) -> None:
     """A non-numeric id matched no operation, and the catch-all was not CSRF-exempt: a
     token client got Django's HTML 403 "CSRF cookie not set"."""
-    from conftest import bearer
-
     client = Client(enforce_csrf_checks=True)
     response = client.post(
         "/api/v1/customers/1e-250/merge",
@@ -256,8 +253,6 @@ def test_a_post_to_a_path_with_no_operation_is_a_json_404_even_with_csrf_checks(
 @pytest.mark.django_db
 def test_an_id_past_64_bits_in_a_segment_filter_is_a_422(owner) -> None:
     """It went into pk__in, and SQLite's driver raised OverflowError: a 500."""
-    from conftest import bearer
-
     response = Client().post(
         "/api/v1/segments",
         data={"name": "Big", "filters": {"owner": [2**70]}},
@@ -280,8 +275,6 @@ def test_me_without_a_token_is_the_documented_401(client) -> None:
 @pytest.mark.parametrize("path", ["/api/v1/at-risk", "/api/v1/referrals/top"])
 def test_an_offset_past_64_bits_is_a_422(owner, path: str) -> None:
     """It went into SQL's OFFSET: OverflowError and a 500."""
-    from conftest import bearer
-
     response = Client().get(path, {"offset": 2**70}, headers=bearer(owner))
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "offset"
@@ -292,8 +285,6 @@ def test_an_offset_past_64_bits_is_a_422(owner, path: str) -> None:
 def test_a_customer_id_past_64_bits_in_a_path_is_a_404(owner, kind: str) -> None:
     """The access helpers looked the record up by customer_id, a foreign key, which
     overflowed (a 500) where the customer's own lookup by pk finds nothing."""
-    from conftest import bearer
-
     response = Client().get(f"/api/v1/customers/{2**70}/{kind}/1", headers=bearer(owner))
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found"}
@@ -311,8 +302,6 @@ def test_a_customer_id_past_64_bits_in_a_path_is_a_404(owner, kind: str) -> None
 )
 def test_a_query_id_past_64_bits_is_a_422(owner, path: str, name: str) -> None:
     """Each filtered a foreign key by it, which overflowed: a 500."""
-    from conftest import bearer
-
     response = Client().get(path, {name: 2**70}, headers=bearer(owner))
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == name
@@ -322,7 +311,6 @@ def test_a_query_id_past_64_bits_is_a_422(owner, path: str, name: str) -> None:
 def test_a_moment_with_a_large_offset_is_stored_and_one_before_year_1_is_a_422(owner) -> None:
     """PostgreSQL refused the offset +23:57 (a 500); SQLite overflowed converting
     0001-01-01T00:00+01:00 to UTC (a 500). Moments are converted to UTC on the way in."""
-    from conftest import bearer
 
     def create(starts_at: str, ends_at: str):
         body = {"name": "Lunch", "kind": "working_lunch", "starts_at": starts_at}
@@ -335,5 +323,23 @@ def test_a_moment_with_a_large_offset_is_stored_and_one_before_year_1_is_a_422(o
     assert response.status_code == 201, response.content
     assert response.json()["starts_at"].startswith("2031-07-08T19:33:00")
     response = create("0001-01-01T00:00:00+01:00", "2031-07-09T23:30:00Z")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "starts_at"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("starts_at", ["2030-01-01T09:00:00", "0001-01-01T00:00:00+01:00"])
+def test_a_program_start_without_an_offset_or_before_year_1_is_a_422(owner, starts_at) -> None:
+    """A naive start was compared with an aware now (TypeError: a 500)."""
+    from lifelong.outreach.models import Template
+    from lifelong.segments.models import Segment
+
+    template = Template.objects.create(name="T", subject="S", body_text="B")
+    segment = Segment.objects.create(name="Everyone", filters={})
+    body = {"name": "P", "kind": "one_off", "template": template.pk, "segment": segment.pk}
+    body["starts_at"] = starts_at
+    response = Client().post(
+        "/api/v1/programs", body, content_type="application/json", headers=bearer(owner)
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "starts_at"
