@@ -31,8 +31,13 @@ from hypothesis import strategies as st
 
 from lifelong.accounts.models import Business, Role, User
 from lifelong.commerce import services as commerce
-from lifelong.customers.models import Customer, Relative
-from lifelong.customers.services import normalise_tag, save_customer, save_relative
+from lifelong.customers.models import Customer, ProfileQuestion, Relative
+from lifelong.customers.services import (
+    normalise_tag,
+    save_customer,
+    save_relative,
+    set_answer,
+)
 from lifelong.events import services as events
 from lifelong.events.models import Event
 from lifelong.outreach import rendering, sending
@@ -198,10 +203,12 @@ def rolled_back(test):
     relative=hostile(200),
     tag=hostile(50),
     summary=hostile(200),
+    outcome=hostile(500),
+    note=hostile(500),
     promise=hostile(200),
 )
 def test_customer_pages_show_hostile_values_as_text(
-    boss, boss_client, first, last, company, relative, tag, summary, promise
+    boss, boss_client, first, last, company, relative, tag, summary, outcome, note, promise
 ) -> None:
     @rolled_back
     def check() -> None:
@@ -211,7 +218,11 @@ def test_customer_pages_show_hostile_values_as_text(
             tags=[tag],
         )
         save_relative(Relative(customer=customer, name=relative, relationship="child"))
-        log_touch(customer, user=boss, channel="call", summary=summary)
+        log_touch(customer, user=boss, channel="call", summary=summary, outcome=outcome)
+        question = ProfileQuestion.objects.create(
+            section="personal", key="hostile", text="Notes", kind="text"
+        )
+        set_answer(customer, question, note, by=boss)
         today = Business.get().today()
         make_promise(customer, what=promise, owner=boss, by=boss, due_on=today)
         product = commerce.add_product(name="Boiler", sku="B-1")
@@ -236,8 +247,12 @@ def test_customer_pages_show_hostile_values_as_text(
             relative.strip(),
             normalise_tag(tag),
             summary.strip(),
+            note.strip(),
             where="customer page",
         )
+        url = reverse("touches:timeline", args=[customer.pk])
+        page = boss_client.get(url, headers={"HX-Request": "true"})  # the timeline's items
+        assert_safe(page.content.decode(), summary.strip(), outcome.strip(), where="timeline")
         page = boss_client.get(reverse("customers:list"))
         assert_safe(page.content.decode(), name, where="customer list")
         page = boss_client.get(reverse("agenda:today"))
