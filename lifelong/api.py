@@ -110,7 +110,8 @@ class LifelongAPI(NinjaAPI):
             for p in patterns
         ]
         # Last, so it only catches paths no operation has: a JSON 404 rather than HTML.
-        wrapped.append(re_path(r"^.*$", _json_not_found))
+        # [\s\S], not ".": a path with an encoded newline (%0A) is such a path too.
+        wrapped.append(re_path(r"^[\s\S]*$", _json_not_found))
         return wrapped, app_name, namespace
 
 

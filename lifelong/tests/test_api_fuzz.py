@@ -343,3 +343,11 @@ def test_a_program_start_without_an_offset_or_before_year_1_is_a_422(owner, star
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "starts_at"
+
+
+@pytest.mark.django_db
+def test_a_path_with_an_encoded_newline_is_a_json_404(owner) -> None:
+    """The catch-all's `.` did not match a newline, so Django's HTML 404 page answered."""
+    response = Client().get("/api/v1/customers/L%0Ax/referral-asks", headers=bearer(owner))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found"}
