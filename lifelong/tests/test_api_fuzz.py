@@ -351,3 +351,35 @@ def test_a_path_with_an_encoded_newline_is_a_json_404(owner) -> None:
     response = Client().get("/api/v1/customers/L%0Ax/referral-asks", headers=bearer(owner))
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found"}
+
+
+@pytest.mark.django_db
+def test_a_nul_in_a_body_is_a_422_naming_the_field(owner, customer) -> None:
+    """PostgreSQL cannot store a NUL: the profile answer below was a 500 there."""
+    response = Client().put(
+        f"/api/v1/customers/{customer.pk}/profile/hometown",
+        {"value": "Up\x00psala"},
+        content_type="application/json",
+        headers=bearer(owner),
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"field": "value", "message": "A NUL character (U+0000) is not allowed."}
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/customers", {"q": "a\x00b"}),
+        ("/surveys/r/a\x00b/", {}),
+        ("/customers/", {"q": "\x00"}),
+    ],
+)
+def test_a_nul_in_the_path_or_query_is_a_400(owner_client, owner, path, query) -> None:
+    """A search or a survey link with a NUL was a 500 on PostgreSQL."""
+    response = owner_client.get(path, query, headers=bearer(owner))
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert response.json() == {"detail": "A NUL character (U+0000) is not allowed."}
