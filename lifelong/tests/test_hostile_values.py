@@ -357,8 +357,8 @@ def test_event_invitation_escapes_hostile_values(
         message = Message.objects.get(customer=customer)
         event.refresh_from_db()
         customer.refresh_from_db()
-        if message.body_html:
-            assert_safe(_html_part(message), event.name, where="event invitation email")
+        assert message.body_html, "the invitation template has an HTML body"
+        assert_safe(_html_part(message), event.name, event.place, where="event invitation email")
         page = boss_client.get(reverse("events:detail", args=[event.pk]))
         assert page.status_code == 200
         assert_safe(
