@@ -1,4 +1,4 @@
-"""Types for row ids and offsets that clients send in request bodies and query strings.
+"""Types for row ids, offsets and counts that clients send in bodies and query strings.
 
 A number past 64 bits made the database driver raise (SQLite: OverflowError) and the
 API answer 500 wherever it reached SQL other than as an exact lookup on a primary key
@@ -16,6 +16,11 @@ MAX_ID = 2**63 - 1  # the largest BIGINT on PostgreSQL, INTEGER on SQLite
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 Offset = Annotated[int, Field(ge=0, le=MAX_ID)]
+
+# A count stored in a PositiveIntegerField (an event's capacity, a rule's minimum of
+# orders): PostgreSQL's integer stops at 2^31-1 ("integer out of range": a 500).
+MAX_COUNT = 2**31 - 1
+Count = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 
 
 def row_id(value: Any) -> int | None:

@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 from lifelong.customers.schemas import CLIENT_ERRORS
 from lifelong.events import access, services
 from lifelong.events.models import Event, Invitation, Kind, Rsvp
+from lifelong.ids import Count
 from lifelong.moments import UtcDatetime
 from lifelong.segments.models import Segment
 
@@ -52,7 +53,7 @@ class EventIn(Schema):
     starts_at: UtcDatetime
     ends_at: UtcDatetime
     place: str = Field("", max_length=300)
-    capacity: int | None = Field(None, ge=1)
+    capacity: Count | None = None
     description: str = ""
 
 

@@ -18,6 +18,7 @@ from lifelong.customers.schemas import CLIENT_ERRORS
 from lifelong.extras import services
 from lifelong.extras.access import given_visible_to, suggestions_visible_to
 from lifelong.extras.models import Extra, ExtraGiven, ExtraRule, ExtraSuggestion
+from lifelong.ids import Count
 
 router = Router(tags=["extras"])
 
@@ -34,7 +35,7 @@ class ExtraOut(ExtraIn):
 
 class RuleIn(Schema):
     name: str = Field(min_length=1, max_length=200)
-    min_purchases: int | None = Field(None, ge=1)
+    min_purchases: Count | None = None
     tier_in: list[Literal["A", "B", "C"]] = []
     order_multiple: Decimal | None = Field(None, ge=0, max_digits=6, decimal_places=2)
     extra_id: int

@@ -383,3 +383,33 @@ def test_a_nul_in_the_path_or_query_is_a_400(owner_client, owner, path, query) -
     assert response.status_code == 400
     if path.startswith("/api/"):
         assert response.json() == {"detail": "A NUL character (U+0000) is not allowed."}
+
+
+@pytest.mark.django_db
+def test_a_count_past_the_integer_column_is_a_422(owner) -> None:
+    """An event's capacity and a rule's minimum of orders are PositiveIntegerFields:
+    2^40 was a 500 on PostgreSQL ("integer out of range"), 2^63 on SQLite too."""
+    from lifelong.extras.models import Extra
+
+    extra = Extra.objects.create(name="Delivery", cost="15.00")
+    for path, body, field in [
+        (
+            "/api/v1/events",
+            {
+                "name": "Open house",
+                "kind": "other",
+                "starts_at": "2031-01-01T10:00:00Z",
+                "ends_at": "2031-01-01T12:00:00Z",
+                "capacity": 2**40,
+            },
+            "capacity",
+        ),
+        (
+            "/api/v1/extras/rules",
+            {"name": "R", "min_purchases": 2**40, "extra_id": extra.pk},
+            "min_purchases",
+        ),
+    ]:
+        response = Client().post(path, body, content_type="application/json", headers=bearer(owner))
+        assert response.status_code == 422, path
+        assert response.json()["detail"][0]["field"] == field
