@@ -82,6 +82,7 @@ def summary(request: pytest.FixtureRequest) -> Iterator[None]:
             f"pairs, {sum(examples_run.values())} requests "
             f"(LIFELONG_FUZZ_EXAMPLES={EXAMPLES} per operation and role)"
         )
+    examples_run.clear()  # said once, even if pytest sets the module up again
 
 
 @pytest.fixture
