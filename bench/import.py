@@ -389,10 +389,10 @@ def report(results: list[dict[str, Any]], command: str, start: str, end: str) ->
         "rows up by external id, email and phone; inserts: "
         "customers (with their keep-in-touch dates), emails, phones, tags and answers; "
         "search terms: computing and inserting them; occasions: inserting the birthdays' and "
-        "anniversaries' occasions; commits: ending each batch's transaction (the WAL's "
-        "fsync and checkpoints). Purchases: `lifelong import purchases` into the database of the "
-        "largest size, each row naming one of its customers by customer number, with a "
-        "product, a quantity and a reference."
+        "anniversaries' occasions; commits: ending the import's transactions, about one "
+        "every 2 s (the WAL's fsync and checkpoints). Purchases: `lifelong import "
+        "purchases` into the database of the largest size, each row naming one of its "
+        "customers by customer number, with a product, a quantity and a reference."
     )
     lines.append("")
     million = [r for r in results if r["backend"] == "SQLite" and r["size"] >= 1_000_000]
