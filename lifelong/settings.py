@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lifelong.accounts.middleware.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lifelong.accounts.middleware.BusinessTimezoneMiddleware",
@@ -148,10 +149,13 @@ def env_int(name: str, default: int) -> int:
 
 
 # Sessions end after LIFELONG_SESSION_SECONDS without a request (8 hours), in development
-# too: every request restarts the clock. They survive closing the browser, which restores
-# its tabs anyway; idle expiry is the limit that holds (docs/security-login.md).
+# too: a signed-in request restarts the clock (SessionIdleMiddleware, which writes the
+# session at most once a minute rather than on every request, as SESSION_SAVE_EVERY_REQUEST
+# would: a write per page view is a write lock per page view on SQLite). They survive
+# closing the browser, which restores its tabs anyway; idle expiry is the limit that
+# holds (docs/security-login.md).
 SESSION_COOKIE_AGE = env_int("LIFELONG_SESSION_SECONDS", 8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 # Sign-in throttling counts failures per address: REMOTE_ADDR, unless this many proxies
 # in front of Lifelong each append to X-Forwarded-For (docs/security-login.md).

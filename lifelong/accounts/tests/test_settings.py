@@ -127,7 +127,7 @@ def test_production_sets_secure_cookies_and_idle_expiry(tmp_path):
         LIFELONG_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "True True True Lax 31536000 28800 True False False"
+    assert result.stdout.splitlines()[-1] == "True True True Lax 31536000 28800 False False False"
 
 
 def test_the_session_age_comes_from_the_environment(tmp_path):
