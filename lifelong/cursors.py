@@ -41,14 +41,17 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def newest_first(qs: QuerySet[T], *, cursor: str = "", limit: int = 50) -> Page[T]:
-    """A page of `qs` by occurred_at then id, newest first, after `cursor` (from a previous
-    page); an index on (…, occurred_at, id) serves it. BadCursor for a cursor not made here.
+def newest_first(
+    qs: QuerySet[T], *, cursor: str = "", limit: int = 50, field: str = "occurred_at"
+) -> Page[T]:
+    """A page of `qs` by `field` (a moment; a name from code, never from a request) then
+    id, newest first, after `cursor` (from a previous page); an index on (…, field, id)
+    serves it. BadCursor for a cursor not made here.
 
-    The cursor carries the last row's (occurred_at, id), so a page boundary survives that
-    row being deleted or moved.
+    The cursor carries the last row's (field, id), so a page boundary survives that row
+    being deleted or moved, and rows arriving meanwhile never shift or repeat others.
     """
-    qs = qs.order_by("-occurred_at", "-id")
+    qs = qs.order_by(f"-{field}", "-id")
     if cursor:
         when, pk = decode_cursor(cursor, 2)
         try:
@@ -58,11 +61,10 @@ def newest_first(qs: QuerySet[T], *, cursor: str = "", limit: int = 50) -> Page[
         if not isinstance(pk, int) or when.tzinfo is None:
             raise BadCursor
         # The redundant `<=` bound lets SQLite seek into the index instead of scanning it.
-        qs = qs.filter(
-            Q(occurred_at__lte=when) & (Q(occurred_at__lt=when) | Q(occurred_at=when, id__lt=pk))
-        )
+        before = Q(**{f"{field}__lt": when}) | Q(**{field: when, "id__lt": pk})
+        qs = qs.filter(Q(**{f"{field}__lte": when}) & before)
     items = list(qs[: limit + 1])
     if len(items) <= limit:
         return Page(items, None)
     last = items[limit - 1]
-    return Page(items[:limit], encode_cursor([last.occurred_at.isoformat(), last.pk]))
+    return Page(items[:limit], encode_cursor([getattr(last, field).isoformat(), last.pk]))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from lifelong.audit.models import AuditEvent
-from lifelong.cursors import BadCursor, Page, decode_cursor, encode_cursor
+from lifelong.cursors import Page, newest_first
 
 PAGE_SIZE = 50
 # The user filter's value for events with no user (the worker, command-line scripts).
@@ -55,18 +55,4 @@ def audit_events(filters: AuditFilters) -> QuerySet[AuditEvent]:
 def audit_page(filters: AuditFilters, *, cursor: str = "", limit: int = PAGE_SIZE) -> Page:
     """One page of audit_events(filters) after `cursor` (keyset on (at, id), so new events
     arriving while somebody pages never shift or repeat rows). BadCursor for a bad cursor."""
-    qs = audit_events(filters)
-    if cursor:
-        when, pk = decode_cursor(cursor, 2)
-        try:
-            when = dt.datetime.fromisoformat(when)
-        except (TypeError, ValueError):
-            raise BadCursor from None
-        if not isinstance(pk, int) or when.tzinfo is None:
-            raise BadCursor
-        qs = qs.filter(Q(at__lte=when) & (Q(at__lt=when) | Q(at=when, id__lt=pk)))
-    items = list(qs[: limit + 1])
-    if len(items) <= limit:
-        return Page(items, None)
-    last = items[limit - 1]
-    return Page(items[:limit], encode_cursor([last.at.isoformat(), last.pk]))
+    return newest_first(audit_events(filters), cursor=cursor, limit=limit, field="at")
