@@ -285,7 +285,6 @@ def test_an_idle_session_expires_and_a_used_one_is_kept(client, rep, settings):
     assert response.url.startswith(reverse("login"))
 
 
-
 def test_a_session_is_written_once_a_minute_not_on_every_request(client, rep):
     """Idle expiry renews the session at most once per SESSION_RENEW_SECONDS, so a page
     that polls (the import wizard's progress) does not take the write lock each time."""
