@@ -35,9 +35,7 @@ import json
 import os
 import random
 import shlex
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,7 +45,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import customers as base  # bench/customers.py: the customer generator and the helpers
-from report import markers, write_section  # bench/report.py
+from report import child_result, markers, targets, write_section  # bench/report.py
 
 ROOT = base.ROOT
 BENCH_DIR = base.BENCH_DIR
@@ -99,14 +97,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Wrote {args.report} from {RESULTS}")
         return
 
-    def sizes(text: str) -> list[int]:
-        return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
-
-    targets = [] if args.no_sqlite else [("SQLite", None, sizes(args.sizes))]
-    if args.postgres:
-        targets.append(("PostgreSQL", args.postgres, sizes(args.postgres_sizes or args.sizes)))
     results = []
-    for backend, base_url, backend_sizes in targets:
+    for backend, base_url, backend_sizes in targets(args):
         for size in backend_sizes:
             url = database_url(backend, base_url, size)
             print(f"== {backend}, {size:,} customers ==", flush=True)
@@ -137,20 +129,11 @@ def database_url(backend: str, base_url: str | None, size: int) -> str:
 
 
 def run_child(args: argparse.Namespace, size: int, url: str) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        result_path = f.name
-    command = [
-        sys.executable, __file__, "--child", "--size", str(size), "--url", url,
-        "--result", result_path, "--runs", str(args.runs), "--seed", str(args.seed),
-    ]  # fmt: skip
+    flags = ["--size", str(size), "--url", url, "--runs", str(args.runs), "--seed", str(args.seed)]
     for flag in ("keep", "explain", "build_only"):
         if getattr(args, flag):
-            command.append("--" + flag.replace("_", "-"))
-    subprocess.run(command, check=True)
-    try:
-        return json.loads(Path(result_path).read_text() or "{}")
-    finally:
-        os.unlink(result_path)
+            flags.append("--" + flag.replace("_", "-"))
+    return child_result(__file__, flags)
 
 
 # ---------------------------------------------------------------- child: one size

@@ -24,9 +24,7 @@ import os
 import random
 import shlex
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import types
 from collections.abc import Callable, Iterator
@@ -36,8 +34,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from report import child_result, markers, postgres_url, targets, write_section
 from report import machine as describe_machine  # bench/report.py
-from report import markers, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
@@ -85,14 +83,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Wrote {args.report} from {BENCH_DIR / 'results.json'}")
         return
 
-    def sizes(text: str) -> list[int]:
-        return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
-
-    targets = [] if args.no_sqlite else [("SQLite", None, sizes(args.sizes))]
-    if args.postgres:
-        targets.append(("PostgreSQL", args.postgres, sizes(args.postgres_sizes or args.sizes)))
     results = []
-    for backend, base_url, backend_sizes in targets:
+    for backend, base_url, backend_sizes in targets(args):
         for size in backend_sizes:
             url = database_url(backend, base_url, size)
             print(f"== {backend}, {size:,} customers ==", flush=True)
@@ -117,27 +109,13 @@ def database_url(backend: str, base_url: str | None, size: int) -> str:
         BENCH_DIR.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{BENCH_DIR / f'customers-{size}.sqlite3'}"
     assert base_url
-    parts = urlsplit(base_url)
-    name = (parts.path.strip("/") or "bench") + f"_{size}"
-    return urlunsplit(parts._replace(path="/" + name))
+    return postgres_url(base_url, f"_{size}")
 
 
 def run_child(args: argparse.Namespace, size: int, url: str) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        result_path = f.name
-    command = [
-        sys.executable, __file__, "--child", "--size", str(size), "--url", url,
-        "--result", result_path, "--runs", str(args.runs), "--seed", str(args.seed),
-    ]  # fmt: skip
-    if args.keep:
-        command.append("--keep")
-    if args.explain:
-        command.append("--explain")
-    subprocess.run(command, check=True)
-    try:
-        return json.loads(Path(result_path).read_text())
-    finally:
-        os.unlink(result_path)
+    flags = ["--size", str(size), "--url", url, "--runs", str(args.runs), "--seed", str(args.seed)]
+    flags += [f"--{flag}" for flag in ("keep", "explain") if getattr(args, flag)]
+    return child_result(__file__, flags)
 
 
 # ---------------------------------------------------------------- child: one size

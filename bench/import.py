@@ -29,9 +29,7 @@ import pstats
 import random
 import resource
 import shlex
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -39,8 +37,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from report import child_result, markers, parse_sizes, postgres_url, write_section
 from report import machine as describe_machine  # bench/report.py
-from report import markers, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
@@ -159,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         child(args)
         return
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    sizes = parse_sizes(args.sizes)
     directory = Path(args.dir)
     directory.mkdir(parents=True, exist_ok=True)
     backends = [] if args.no_sqlite else ["SQLite"]
@@ -187,26 +185,17 @@ def database_url(backend: str, base_url: str | None, size: int, directory: Path)
     if backend == "SQLite":
         return f"sqlite:///{directory / f'import-{size}.sqlite3'}"
     assert base_url
-    parts = urlsplit(base_url)
-    name = (parts.path.strip("/") or "bench") + f"_import_{size}"
-    return urlunsplit(parts._replace(path="/" + name))
+    return postgres_url(base_url, f"_import_{size}")
 
 
 def run_child(args: argparse.Namespace, size: int, url: str, *, purchases: int) -> dict:
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        result_path = f.name
-    command = [
-        sys.executable, __file__, "--child", "--size", str(size), "--url", url,
-        "--result", result_path, "--seed", str(args.seed), "--purchases", str(purchases),
-        "--dir", args.dir,
+    flags = [
+        "--size", str(size), "--url", url, "--seed", str(args.seed),
+        "--purchases", str(purchases), "--dir", args.dir,
     ]  # fmt: skip
     if args.profile:
-        command.append("--profile")
-    subprocess.run(command, check=True)
-    try:
-        return json.loads(Path(result_path).read_text())
-    finally:
-        os.unlink(result_path)
+        flags.append("--profile")
+    return child_result(__file__, flags)
 
 
 # ---------------------------------------------------------------- child

@@ -30,15 +30,15 @@ import shlex
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from report import child_result, markers, parse_sizes, write_section  # bench/report.py
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
-START_MARK = "<!-- outreach-bench:start (written by bench/outreach.py) -->"
-END_MARK = "<!-- outreach-bench:end -->"
+START_MARK, END_MARK = markers("outreach")
 DEFAULT_SIZES = "10000,100000"
 
 
@@ -65,9 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         child(args)
         return
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     results = []
-    for size in sizes:
+    for size in parse_sizes(args.sizes):
         BENCH_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{BENCH_DIR / f'outreach-{size}.sqlite3'}"
         print(f"== SQLite, {size:,} customers ==", flush=True)
@@ -79,18 +78,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run_child(args: argparse.Namespace, size: int, url: str) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        result_path = f.name
-    command = [
-        sys.executable, __file__, "--child", "--size", str(size), "--url", url,
-        "--result", result_path, "--send", str(args.send), "--batch", str(args.batch),
-        "--connections", str(args.connections),
-    ]  # fmt: skip
-    subprocess.run(command, check=True)
-    try:
-        return json.loads(Path(result_path).read_text())
-    finally:
-        os.unlink(result_path)
+    return child_result(
+        __file__,
+        ["--size", str(size), "--url", url, "--send", str(args.send), "--batch", str(args.batch),
+         "--connections", str(args.connections)],
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- the SMTP sink
@@ -402,8 +394,6 @@ FINDINGS = [
 
 def write_report(path: Path, section: str) -> None:
     """Replace the text between the outreach-bench markers, or append it."""
-    from report import write_section  # bench/report.py
-
     write_section(path, "outreach", section)
 
 

@@ -1,4 +1,5 @@
-"""What the benches' reports share: the machine they ran on, and writing one section.
+"""What the benches share: running one size in a child process, the machine they ran on,
+and writing one section of the report.
 
 docs/benchmarks.md holds one section per bench, each between its own markers:
 
@@ -11,9 +12,16 @@ A bench rewrites its own section and leaves the rest of the file alone.
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -79,3 +87,42 @@ def machine() -> dict[str, str]:
         "Django": django.get_version(),
         "SQLite": sqlite3.sqlite_version,
     }
+
+
+# ---------------------------------------------------------------- running sizes in children
+
+
+def parse_sizes(text: str) -> list[int]:
+    """ "100_000,1000000" -> [100000, 1000000]."""
+    return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+
+
+def targets(args: argparse.Namespace) -> list[tuple[str, str | None, list[int]]]:
+    """(backend, PostgreSQL base URL, sizes) for --sizes, --no-sqlite, --postgres and
+    --postgres-sizes."""
+    found: list[tuple[str, str | None, list[int]]] = []
+    if not args.no_sqlite:
+        found.append(("SQLite", None, parse_sizes(args.sizes)))
+    if args.postgres:
+        found.append(("PostgreSQL", args.postgres, parse_sizes(args.postgres_sizes or args.sizes)))
+    return found
+
+
+def postgres_url(base_url: str, suffix: str) -> str:
+    """The server of `base_url`, database <its name (or "bench")><suffix>: one per size."""
+    parts = urlsplit(base_url)
+    name = (parts.path.strip("/") or "bench") + suffix
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def child_result(script: str, flags: list[str]) -> dict[str, Any]:
+    """Run `script --child --result FILE *flags` in a fresh interpreter (a size's memory
+    and caches do not leak into the next) and return what it wrote to FILE."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        result_path = f.name
+    command = [sys.executable, script, "--child", "--result", result_path, *flags]
+    subprocess.run(command, check=True)
+    try:
+        return json.loads(Path(result_path).read_text() or "{}")
+    finally:
+        os.unlink(result_path)
