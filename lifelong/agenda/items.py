@@ -63,6 +63,11 @@ class Day:
         )
 
 
+def rank_key(item: Item) -> tuple:
+    """The agenda's order: highest score first, then the earliest due, then by name."""
+    return (-item.score, item.due_date, item.customer_name.lower(), item.key)
+
+
 # A source returns at most `limit` items for `customers` on `day`, ordered by rank_key:
 # everything that needs attention that day or, with `exact`, only what falls due on it
 # (the weekly plan puts each item on its own day).

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from lifelong.accounts.models import Business, User
-from lifelong.agenda.items import ACTIONS, Action, Day, Handler, Item, Source
+from lifelong.agenda.items import ACTIONS, Action, Day, Handler, Item, Source, rank_key
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
 from lifelong.touches.models import Channel
@@ -73,10 +73,6 @@ def act(
     return _handlers[kind](
         Action(user, kind, ref, action, today, days=days, channel=channel, note=note.strip())
     )
-
-
-def rank_key(item: Item) -> tuple:
-    return (-item.score, item.due_date, item.customer_name.lower(), item.key)
 
 
 def customers_for(user: User | None, *, everyone: bool = False) -> QuerySet[Customer]:

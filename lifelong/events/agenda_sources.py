@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from lifelong.accounts.models import User
-from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers
+from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers, rank_key
 from lifelong.customers.models import Customer
 from lifelong.events import services
 from lifelong.events.models import Invitation
@@ -60,7 +60,7 @@ def moved_up_items(customers: QuerySet[Customer], day: Day, limit: int, exact: b
         )
         for i in rows
     ]
-    items.sort(key=lambda i: (-i.score, i.due_date, i.customer_name.lower(), i.key))
+    items.sort(key=rank_key)
     return items
 
 

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from lifelong.accounts.models import User
-from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers
+from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers, rank_key
 from lifelong.customers.models import Customer
 from lifelong.extras import services
 from lifelong.extras.models import ExtraSuggestion, SuggestionStatus
@@ -51,7 +51,7 @@ def extra_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bool
                 extra={"suggestion_id": s.pk, "extra": s.rule.extra.name, "rule": s.rule.name},
             )
         )
-    items.sort(key=lambda i: (-i.score, i.due_date, i.customer_name.lower(), i.key))
+    items.sort(key=rank_key)
     return items
 
 

@@ -28,17 +28,13 @@ from lifelong.agenda.items import (
     day_words,
     item_for,
     of_customers,
+    rank_key,
 )
 from lifelong.customers.models import Customer
 from lifelong.promises import services
 from lifelong.promises.models import Promise, Stage, Status
 
 APOLOGY_DAYS = 14
-
-
-def _sorted(items: list[Item]) -> list[Item]:
-    items.sort(key=lambda i: (-i.score, i.due_date, i.customer_name.lower(), i.key))
-    return items
 
 
 def _overdue_on(day: Day, now: dt.datetime) -> Q:
@@ -102,7 +98,7 @@ def promise_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bo
                 },
             )
         )
-    return _sorted(items)
+    return sorted(items, key=rank_key)
 
 
 def _promise(a: Action, status: str) -> Promise:
@@ -167,7 +163,7 @@ def apology_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bo
                 extra={"promise_id": p.pk, "what": p.what, "reason": p.broken_reason[:200]},
             )
         )
-    return _sorted(items)
+    return sorted(items, key=rank_key)
 
 
 def apology_action(a: Action) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 from django.apps import apps
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
-from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers
+from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers, rank_key
 from lifelong.commerce.models import Purchase
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.models import Customer
@@ -145,7 +145,7 @@ def ask_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bool) 
                 extra={"moment": moment.kind},
             )
         )
-    items.sort(key=lambda i: (-i.score, i.due_date, i.customer_name.lower(), i.key))
+    items.sort(key=rank_key)
     return items[:limit]
 
 
@@ -224,7 +224,7 @@ def thanks_items(customers: QuerySet[Customer], day: Day, limit: int, exact: boo
                     extra={"referral_id": r.pk, "event": event},
                 )
             )
-    items.sort(key=lambda i: (-i.score, i.due_date, i.customer_name.lower(), i.key))
+    items.sort(key=rank_key)
     return items[:limit]
 
 

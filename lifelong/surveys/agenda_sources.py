@@ -14,7 +14,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers
+from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers, rank_key
 from lifelong.customers.models import Customer
 from lifelong.surveys import services
 from lifelong.surveys.models import Kind, Response
@@ -60,7 +60,7 @@ def recovery_items(customers: QuerySet[Customer], day: Day, limit: int, exact: b
                 extra={"response_id": r.pk, "score": r.score, "comment": r.comment[:200]},
             )
         )
-    items.sort(key=lambda i: (-i.score, i.due_date, i.customer_name.lower(), i.key))
+    items.sort(key=rank_key)
     return items
 
 

@@ -21,7 +21,7 @@ import datetime as dt
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers
+from lifelong.agenda.items import Action, Day, Item, customer_ref, item_for, of_customers, rank_key
 from lifelong.customers.models import Customer
 from lifelong.touches.models import Channel
 from lifelong.touches.services import log_touch
@@ -68,7 +68,7 @@ def at_risk_items(customers: QuerySet[Customer], day: Day, limit: int, exact: bo
             },
         )
         items.append(dataclasses.replace(item, score=c.value_rank + 0.999 * r.score))
-    items.sort(key=lambda i: (-i.score, i.due_date, i.customer_name.lower(), i.key))
+    items.sort(key=rank_key)
     return items
 
 
