@@ -483,29 +483,43 @@ def _occasions(m: Merge) -> None:
         theirs.delete()
 
 
-SENT_LIKE = ("sent", "sending")
+def _occurrences(label: str, group: str, precious: Callable[[QuerySet], QuerySet]) -> Handler:
+    """Rows keyed (group, customer, occurrence) — outreach messages, survey links — move to
+    keep; on a clash the precious one (sent, answered) stays, and when both are, other's is
+    kept under a marked occurrence."""
+    app_label, model_name = label.split(".")
+
+    def handler(m: Merge) -> None:
+        model = apps.get_model(app_label, model_name)
+        both = model.objects.filter(customer_id__in=[m.keep.pk, m.other.pk])
+        kept = set(precious(both).values_list("pk", flat=True))
+        group_id = f"{group}_id"
+        mine = {
+            (getattr(row, group_id), row.occurrence): row
+            for row in model.objects.filter(customer_id=m.keep.pk)
+        }
+        for theirs in model.objects.filter(customer_id=m.other.pk):
+            ours = mine.get((getattr(theirs, group_id), theirs.occurrence))
+            occurrence = theirs.occurrence
+            if ours is not None:
+                if theirs.pk not in kept:
+                    theirs.delete()
+                    continue
+                if ours.pk in kept:
+                    occurrence = f"{theirs.occurrence[:40]}~merged-{m.other.pk}"[:60]
+                else:
+                    ours.delete()
+            model.objects.filter(pk=theirs.pk).update(customer_id=m.keep.pk, occurrence=occurrence)
+
+    return handler
 
 
-def _messages(m: Merge) -> None:
-    """Outreach messages keep the key (program, customer, occurrence): on a clash the one
-    sent (or being sent) stays; when both were sent, other's is kept under a marked key."""
-    message = apps.get_model("outreach", "Message")
-    mine = {
-        (row.program_id, row.occurrence): row
-        for row in message.objects.filter(customer_id=m.keep.pk)
-    }
-    for theirs in message.objects.filter(customer_id=m.other.pk):
-        ours = mine.get((theirs.program_id, theirs.occurrence))
-        occurrence = theirs.occurrence
-        if ours is not None:
-            if theirs.status not in SENT_LIKE:
-                theirs.delete()
-                continue
-            if ours.status in SENT_LIKE:
-                occurrence = f"{theirs.occurrence[:40]}~merged-{m.other.pk}"[:60]
-            else:
-                ours.delete()
-        message.objects.filter(pk=theirs.pk).update(customer_id=m.keep.pk, occurrence=occurrence)
+_messages = _occurrences(
+    "outreach.Message", "program", lambda qs: qs.filter(status__in=("sent", "sending"))
+)
+_survey_invitations = _occurrences(
+    "surveys.Invitation", "survey", lambda qs: qs.filter(response__isnull=False)
+)
 
 
 def _value_snapshot(m: Merge) -> None:
@@ -606,31 +620,6 @@ def _not_duplicates(m: Merge) -> None:
                 low, high = sorted([partner, m.keep.pk])
                 NotDuplicate.objects.get_or_create(a_id=low, b_id=high, defaults={"by": row.by})
             row.delete()
-
-
-def _survey_invitations(m: Merge) -> None:
-    """Survey links keep the key (survey, customer, occurrence): on a clash the answered
-    one stays; when both were answered, other's is kept under a marked occurrence."""
-    invitation = apps.get_model("surveys", "Invitation")
-    answered = set(
-        invitation.objects.filter(customer_id__in=[m.keep.pk, m.other.pk], response__isnull=False)
-        .values_list("pk", flat=True)
-    )  # fmt: skip
-    mine = {
-        (i.survey_id, i.occurrence): i for i in invitation.objects.filter(customer_id=m.keep.pk)
-    }
-    for theirs in invitation.objects.filter(customer_id=m.other.pk):
-        ours = mine.get((theirs.survey_id, theirs.occurrence))
-        occurrence = theirs.occurrence
-        if ours is not None:
-            if theirs.pk not in answered:
-                theirs.delete()
-                continue
-            if ours.pk in answered:
-                occurrence = f"{theirs.occurrence[:40]}~merged-{m.other.pk}"[:60]
-            else:
-                ours.delete()
-        invitation.objects.filter(pk=theirs.pk).update(customer_id=m.keep.pk, occurrence=occurrence)
 
 
 def _register_defaults() -> None:

@@ -34,6 +34,8 @@ from lifelong.occasions.services import add_occasion, mark
 from lifelong.outreach.models import Message, Program, ProgramKind, Template
 from lifelong.referrals.models import Referral, ReferralAsk
 from lifelong.referrals.services import record_referral
+from lifelong.surveys.models import Invitation as SurveyInvitation
+from lifelong.surveys.models import Response, Survey
 from lifelong.touches.models import Touch
 from lifelong.touches.services import log_touch
 from lifelong.value.records import AliveHistory, ValueSnapshot
@@ -222,6 +224,31 @@ def test_a_clashing_message_keeps_the_one_sent(rep, pair):
     assert rows.count() == 4
     assert rows.get(occurrence="2025-01").pk == sent.pk
     assert not Message.objects.filter(pk=unsent.pk).exists()
+    assert rows.get(pk=both[1].pk).occurrence == f"2025-07~merged-{other.pk}"
+
+
+def test_a_clashing_survey_link_keeps_the_one_answered(rep, pair):
+    keep, other = pair
+    survey = Survey.objects.create(name="How are we doing?")
+
+    def link(customer: Customer, occurrence: str, answered: bool) -> SurveyInvitation:
+        invitation = SurveyInvitation.objects.create(
+            survey=survey, customer=customer, occurrence=occurrence
+        )
+        if answered:
+            Response.objects.create(invitation=invitation, customer=customer, score=9)
+        return invitation
+
+    link(keep, "2025-01", False)
+    answered = link(other, "2025-01", True)
+    link(keep, "2025-04", True)
+    unanswered = link(other, "2025-04", False)
+    both = [link(keep, "2025-07", True), link(other, "2025-07", True)]
+    merge_customers(keep, other, by=rep)
+    rows = SurveyInvitation.objects.filter(customer=keep)
+    assert rows.count() == 4
+    assert rows.get(occurrence="2025-01").pk == answered.pk
+    assert not SurveyInvitation.objects.filter(pk=unanswered.pk).exists()
     assert rows.get(pk=both[1].pk).occurrence == f"2025-07~merged-{other.pk}"
 
 
