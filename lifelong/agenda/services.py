@@ -79,7 +79,7 @@ def customers_for(user: User | None, *, everyone: bool = False) -> QuerySet[Cust
     """Whose items an agenda holds: the customers `user` owns, or with `everyone` all the
     ones they may see (a rep: still their own); `user` None is the whole business."""
     if user is None:
-        customers = Customer.objects.filter(erased_at__isnull=True)
+        customers = Customer.objects.not_erased()
     elif everyone:
         customers = customers_visible_to(user)
     else:

@@ -78,11 +78,7 @@ def candidates(version: ProductVersion, *, visible_to: User | None = None) -> Qu
         .values("product_version_id")[:1]
     )
     older = [v.pk for v in older_versions(version)]
-    customers = (
-        customers_visible_to(visible_to)
-        if visible_to
-        else Customer.objects.filter(erased_at__isnull=True)
-    )
+    customers = customers_visible_to(visible_to) if visible_to else Customer.objects.not_erased()
     bought = PurchaseLine.objects.filter(product_version__product_id=version.product_id)
     return (
         customers.filter(archived_at__isnull=True, pk__in=bought.values("customer_id"))

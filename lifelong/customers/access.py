@@ -19,8 +19,8 @@ def customers_visible_to(user: User) -> QuerySet[Customer]:
     # An erased customer (privacy/erasure.py) is an anonymised row kept for the value
     # models: nobody sees it again.
     if user.sees_all_customers:
-        return Customer.objects.filter(erased_at__isnull=True)
-    return Customer.objects.filter(owner=user, erased_at__isnull=True)
+        return Customer.objects.not_erased()
+    return Customer.objects.not_erased().filter(owner=user)
 
 
 def get_customer_for_user(user: User, pk: int | str) -> Customer:

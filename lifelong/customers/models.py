@@ -24,6 +24,13 @@ class Tag(models.Model):
         return self.name
 
 
+class CustomerQuerySet(models.QuerySet):
+    def not_erased(self) -> "CustomerQuerySet":
+        """Everyone but the erased (lifelong.privacy): whom a list, a pick or a send may
+        ever show. The erased stay as anonymous rows only for the figures."""
+        return self.filter(erased_at__isnull=True)
+
+
 class Customer(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CUSTOMER)
     owner = models.ForeignKey(
@@ -87,6 +94,8 @@ class Customer(models.Model):
 
     # Lower-case "last first", the list's sort order; kept by services.save_customer.
     sort_name = models.CharField(max_length=210, editable=False, default="")
+
+    objects = CustomerQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_name", "id"]

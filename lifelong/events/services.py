@@ -91,9 +91,8 @@ def suggested_customers(now: dt.datetime | None = None) -> QuerySet[Customer]:
     since = now - dt.timedelta(days=round(SUGGESTION_MONTHS * 30.44))
     recent = Invitation.objects.filter(customer=OuterRef("pk"), invited_at__gte=since)
     return (
-        Customer.objects.filter(
-            tier="A", archived_at__isnull=True, erased_at__isnull=True, emails__isnull=False
-        )
+        Customer.objects.not_erased()
+        .filter(tier="A", archived_at__isnull=True, emails__isnull=False)
         .filter(~Exists(recent))
         .distinct()
     )

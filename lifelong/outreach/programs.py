@@ -246,9 +246,7 @@ def run_greetings(program: Program, today: dt.date) -> int:
 
 
 def _greet_on(program: Program, on: dt.date) -> int:
-    customers = Customer.objects.filter(
-        archived_at__isnull=True, erased_at__isnull=True, emails__isnull=False
-    )
+    customers = Customer.objects.not_erased().filter(archived_at__isnull=True, emails__isnull=False)
     if program.segment_id is not None:
         customers = customers.filter(pk__in=members(program.segment).values("pk"))
     if program.purpose == Purpose.MARKETING:

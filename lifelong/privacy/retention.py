@@ -33,7 +33,7 @@ def due_for_review(now: dt.datetime | None = None, years: int | None = None) -> 
     cutoff = _years_ago(now, years)
     reviewed = RetentionReview.objects.filter(reviewed_at__gt=now - REVIEW_KEEPS)
     return (
-        Customer.objects.filter(erased_at__isnull=True)
+        Customer.objects.not_erased()
         .filter(Q(status=Status.FORMER) | Q(archived_at__isnull=False))
         .annotate(quiet_since=Coalesce("last_touched_at", "created_at"))
         .filter(quiet_since__lt=cutoff)

@@ -149,7 +149,7 @@ def customers_matching(spec: FilterSpec, *, visible_to: User | None = None) -> Q
     qs = (
         customers_visible_to(visible_to)
         if visible_to is not None
-        else Customer.objects.filter(erased_at__isnull=True)  # never an erased customer
+        else Customer.objects.not_erased()  # never an erased customer
     )
     if not spec.include_archived:
         qs = qs.filter(archived_at__isnull=True)

@@ -43,11 +43,7 @@ CSV_COLUMNS = [*FIELDS, "owner", "referred_by", "emails", "phones", "tags"]
 
 def customers_for_export(user: User | None) -> QuerySet[Customer]:
     """All customers, or the ones `user` may see, with everything the export writes."""
-    qs = (
-        Customer.objects.filter(erased_at__isnull=True)
-        if user is None
-        else customers_visible_to(user)
-    )
+    qs = Customer.objects.not_erased() if user is None else customers_visible_to(user)
     return (
         qs.order_by("id")
         .select_related("owner")
