@@ -9,6 +9,7 @@ Values must already be in the database's form (connection.ops.adapt_* for dateti
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -102,6 +103,27 @@ def bulk_session() -> Iterator[None]:
         with connection.cursor() as cursor:
             for name, value in before.items():
                 cursor.execute(f"PRAGMA {name} = {value}")
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a bulk import that runs in a process of
+    its own (the command line), back on afterwards.
+
+    An import makes tens of millions of tuples, lists and dicts, and every 700 of them
+    start a pass of the collector; the older passes walk every object alive, among them
+    the importer's dicts of a million keys. That was a third of the time it took to
+    check rows and most of the time to hand them from one process to the other
+    (docs/import.md, Speed). What an import lets go of, reference counting frees: its
+    objects hold no cycles. Not for a web server's thread: the setting is the process's.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class TransactionGroup:
