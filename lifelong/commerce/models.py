@@ -26,7 +26,9 @@ class Product(models.Model):
 
 
 class ProductVersion(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="versions")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
     label = models.CharField(max_length=100)
     released_on = models.DateField(null=True, blank=True)
     supersedes = models.ForeignKey(
@@ -54,7 +56,9 @@ class Channel(models.TextChoices):
 class Purchase(models.Model):
     """An order: one customer, one moment, one total (the sum of its lines when it has lines)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="purchases", db_index=False
+    )
     occurred_at = models.DateTimeField()
     total = models.DecimalField(
         max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
@@ -83,7 +87,12 @@ class PurchaseLine(models.Model):
     # Repeated from the purchase so every customer-owned table can be sharded by customer.
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     product_version = models.ForeignKey(
-        ProductVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+        ProductVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_index=False,
     )
     quantity = models.PositiveIntegerField(default=1)
     amount = models.DecimalField(

@@ -62,8 +62,12 @@ def new_token() -> str:
 
 
 class Invitation(models.Model):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invitations")
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="invitations", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="invitations", db_index=False
+    )
     # Random, not derived from ids: the RSVP link is the only thing a guest holds.
     token = models.CharField(max_length=64, unique=True, default=new_token)
     invited_at = models.DateTimeField(default=timezone.now)

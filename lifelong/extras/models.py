@@ -59,7 +59,9 @@ class ExtraRule(models.Model):
 class ExtraGiven(models.Model):
     """An extra given to a customer: what, what it cost then, when and by whom."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="extras_given")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="extras_given", db_index=False
+    )
     extra = models.ForeignKey(Extra, on_delete=models.PROTECT, related_name="given")
     cost = models.DecimalField(max_digits=12, decimal_places=2)
     given_at = models.DateTimeField(default=timezone.now)
@@ -89,7 +91,9 @@ class SuggestionStatus(models.TextChoices):
 class ExtraSuggestion(models.Model):
     """A rule fired on an order: the agenda shows it until it is given or declined."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     rule = models.ForeignKey(ExtraRule, on_delete=models.CASCADE, related_name="suggestions")
     purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="+")
     multiple = models.FloatField(null=True, help_text="The order over the customer's average.")

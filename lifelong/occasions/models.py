@@ -61,7 +61,7 @@ class Occasion(models.Model):
             models.Index(fields=["month", "day", "kind", "customer"], name="occasion_month_day"),
             # …best first: one seek per (value_rank, month, day) in value order.
             models.Index(fields=["-value_rank", "month", "day"], name="occasion_rank_day"),
-            models.Index(fields=["customer"], name="occasion_customer"),
+            # (customer has the index every foreign key gets)
         ]
         constraints = [
             # A derived occasion exists once per (customer, kind, relative). NULLs are
@@ -99,7 +99,9 @@ class MarkStatus(models.TextChoices):
 class OccasionMark(models.Model):
     """What was done about one occurrence: done, dismissed, or snoozed until a date."""
 
-    occasion = models.ForeignKey(Occasion, on_delete=models.CASCADE, related_name="marks")
+    occasion = models.ForeignKey(
+        Occasion, on_delete=models.CASCADE, related_name="marks", db_index=False
+    )
     on = models.DateField(help_text="The occurrence this mark is about.")
     status = models.CharField(max_length=10, choices=MarkStatus.choices)
     snoozed_until = models.DateField(null=True, blank=True)

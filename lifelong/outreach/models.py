@@ -124,8 +124,12 @@ class Message(models.Model):
     """One message of a program to a customer for one occurrence (a run date, or an
     occasion's date). The unique key is what makes sending exactly-once."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="messages")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="messages", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     occurrence = models.CharField(max_length=60)
     status = models.CharField(
         max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED

@@ -27,7 +27,9 @@ class ConsentChange(models.Model):
     (a user, or nobody for the customer's own click), and how. Written only through
     privacy.consent.record_consent_change(s)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_changes")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="consent_changes", db_index=False
+    )
     channel = models.CharField(max_length=10, default="email")
     given = models.BooleanField()
     at = models.DateTimeField(default=timezone.now)

@@ -44,10 +44,13 @@ class Stage(models.TextChoices):
 
 
 class Promise(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="promises")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="promises", db_index=False
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="promises", help_text="Who is responsible for keeping it.",
+        db_index=False,
     )  # fmt: skip
     what = models.CharField(max_length=500)
     due_on = models.DateField(null=True, blank=True)

@@ -23,7 +23,9 @@ class ReferralStatus(models.TextChoices):
 class Referral(models.Model):
     """`referrer` introduced `referred` to the business. A person is referred once."""
 
-    referrer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="referrals_given")
+    referrer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="referrals_given", db_index=False
+    )
     referred = models.OneToOneField(
         Customer, on_delete=models.CASCADE, related_name="referral",
         help_text="The prospect or customer they brought.",
@@ -64,7 +66,9 @@ class Answer(models.TextChoices):
 class ReferralAsk(models.Model):
     """One time somebody asked `customer` for a referral, and what they said."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="referral_asks")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="referral_asks", db_index=False
+    )
     asked_at = models.DateTimeField(default=timezone.now)
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -97,7 +101,9 @@ class AgendaMark(models.Model):
     "thanks:<referral id>:arrived" / "thanks:<referral id>:converted".
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=60)
     status = models.CharField(max_length=10, choices=MarkStatus.choices)
     snoozed_until = models.DateField(null=True, blank=True)

@@ -78,9 +78,11 @@ class Invitation(models.Model):
     run's occurrence is its outbox key; a link made by hand or by the API is "link:…".
     The token is the only way in: look an invitation up by token alone."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="invitations", db_index=False
+    )
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="survey_invitations"
+        Customer, on_delete=models.CASCADE, related_name="survey_invitations", db_index=False
     )
     occurrence = models.CharField(max_length=60)
     token = models.CharField(max_length=64, unique=True, default=new_token)
@@ -117,7 +119,10 @@ class Response(models.Model):
 
     invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="response")
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="survey_responses"
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+        db_index=False,
     )
     score = models.PositiveSmallIntegerField()
     answers = models.JSONField(

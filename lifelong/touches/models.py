@@ -25,7 +25,9 @@ class Direction(models.TextChoices):
 
 
 class Touch(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="touches")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="touches", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="touches",

@@ -101,7 +101,9 @@ class AliveHistory(models.Model):
     """P(alive) of a customer in a month (the first of the month), from the month's last
     refresh: enough to say "P(alive) has fallen since last month"."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     month = models.DateField()
     p_alive = models.FloatField()
 
