@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from lifelong import portability
 from lifelong.accounts.models import User
+from lifelong.bulk import paused_gc
 from lifelong.commerce.importer import ImportReport, PurchaseImport, Rejection, UnusableFile
 from lifelong.imports.cli import add_customers_parser, import_customers_command
 
@@ -115,7 +116,8 @@ class Command(BaseCommand):
                 else:
                     bar.write(str(rejection), file=sys.stderr)
 
-            report = job.run(on_reject=reject, on_progress=bar.update)
+            with paused_gc():  # this process is the import's own
+                report = job.run(on_reject=reject, on_progress=bar.update)
         self.stdout.write(self._summary(report, time.monotonic() - started))
         if report.rejected:
             raise CommandError(
