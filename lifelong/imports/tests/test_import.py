@@ -403,6 +403,17 @@ def test_a_failure_in_the_checking_process_stops_the_import(owner, monkeypatch):
     assert not Customer.objects.exists()
 
 
+def test_a_checking_process_that_dies_stops_the_import(owner, monkeypatch):
+    from lifelong.imports import services
+
+    monkeypatch.setattr(services, "PARALLEL_CHARS", 0)
+    monkeypatch.setattr(services._Import, "_check", lambda self, row: os._exit(3))
+    table = read_table(MESSY)
+    with pytest.raises(RuntimeError, match="the process checking rows stopped"):
+        import_customers(table, guess_mapping(table.columns), by=owner, parallel=True)
+    assert not Customer.objects.exists()
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="+0123456789 -()", max_size=18) | st.sampled_from(
     ["+46 70 123 45 67", "070-123 45 67", "+460701234567", "+1 202 555 0143", "+39 06 1234 5678",
