@@ -136,7 +136,13 @@ class Customer(models.Model):
         return self.archived_at is not None
 
     def compute_sort_name(self) -> str:
-        return f"{self.last_name} {self.first_name}".strip().lower() or self.company.lower()
+        return sort_name_of(self.first_name, self.last_name, self.company)
+
+
+def sort_name_of(first_name: str, last_name: str, company: str) -> str:
+    """The list's sort key of a customer of these names: "last first", lower-cased, or
+    the company's name for a company alone."""
+    return f"{last_name} {first_name}".strip().lower() or company.lower()
 
 
 class EmailLabel(models.TextChoices):

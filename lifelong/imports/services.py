@@ -45,6 +45,7 @@ from lifelong.customers.models import (
     SearchTerm,
     Status,
     Tag,
+    sort_name_of,
 )
 from lifelong.customers.services import (
     ContactPoint,
@@ -133,7 +134,7 @@ class _Row:
     tags: list[str]
     answers: dict[str, str]  # question key -> canonical PartialDate text
     owner_id: int | None  # from the owner column
-    sort_name: str = ""  # Customer.compute_sort_name()
+    sort_name: str = ""  # sort_name_of() its names
     terms: tuple[str, ...] = ()  # what search_terms() gives
     occasions: tuple[tuple, ...] = ()  # what answer_occasion() gives for its answers
 
@@ -459,11 +460,10 @@ class _Import:
             return Rejection(row.line, "; ".join(p.rstrip(".") for p in problems))
         emails = _unique(emails)
         phones = _unique(phones)
-        last, first = fields.get("last_name", ""), fields.get("first_name", "")
         return _Row(
             row.line, fields, emails, phones, list(dict.fromkeys(tags)), answers,
             owner.pk if owner is not None else None,
-            f"{last} {first}".strip().lower() or str(fields.get("company", "")).lower(),
+            sort_name_of(*(str(fields.get(n, "")) for n in ("first_name", "last_name", "company"))),
             self._terms(fields, emails, phones, nationals),
             tuple(
                 found for key, value in answers.items()
