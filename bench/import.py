@@ -4,6 +4,7 @@ and a purchases CSV, through the commands the product has.
     python bench/import.py [--sizes 100000,1000000] [--purchases 1000000]
                            [--postgres postgres://user@host:5432/dbname] [--no-sqlite]
                            [--profile] [--report docs/benchmarks.md]
+    python bench/import.py --dir DIR --rewrite "COMMAND"   # the report of DIR's last run
 
 For each size it writes a realistic customer CSV under var/bench/ (names with
 diacritics, emails, phones, companies, cities, birthdays, some without a year, tags on

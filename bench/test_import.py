@@ -3,6 +3,7 @@ customer import writes is what save_customer would (search terms, sort names, ra
 
 import csv
 import importlib.util
+import json
 from pathlib import Path
 
 from lifelong.accounts.models import Role, User
@@ -53,14 +54,27 @@ def test_a_tiny_run_imports_every_row_as_save_customer_would(db, tmp_path):
     assert Purchase.objects.count() == 500
 
 
-def test_the_report_names_the_target_and_each_phase():
-    result = {
+def _result() -> dict:
+    return {
         "backend": "SQLite", "size": 1_000_000, "load_before": 1.0, "load_after": 1.2,
         "customers": {"seconds": 100.0, "cpu": 90.0, "status": 0},
         "timings": {"read": 30.0, "insert": 20.0, "search_terms": 10.0, "occasions": 5.0,
                     "commit": 1.0, "duplicates": 3.0},
     }  # fmt: skip
-    text = bench.report([result], "python bench/import.py", "<!-- s -->", "<!-- e -->")
+
+
+def test_the_report_names_the_target_and_each_phase():
+    text = bench.report([_result()], "python bench/import.py", "<!-- s -->", "<!-- e -->")
     assert text.startswith("<!-- s -->") and text.rstrip().endswith("<!-- e -->")
     assert "10,000" in text and "met, 100 s" in text
     assert "| 30.0 s | 3.0 s | 20.0 s | 10.0 s | 5.0 s | 1.0 s |" in text
+
+
+def test_rewrite_writes_the_report_of_the_last_results_and_runs_nothing(tmp_path):
+    (tmp_path / "import-results.json").write_text(json.dumps([_result()]))
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n")
+    bench.main(["--dir", str(tmp_path), "--report", str(doc), "--rewrite", "python bench/x.py"])
+    text = doc.read_text()
+    assert "`python bench/x.py`" in text and "| 30.0 s | 3.0 s | 20.0 s |" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["benchmarks.md", "import-results.json"]
