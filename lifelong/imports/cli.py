@@ -139,6 +139,7 @@ def import_customers_command(
                 dry_run=dry_run,
                 progress=bar.update,
                 parallel=True,
+                via="cli",
             )
         except (ValidationError, PermissionDenied) as e:
             messages = e.messages if isinstance(e, ValidationError) else [str(e)]

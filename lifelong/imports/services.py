@@ -33,6 +33,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from lifelong.accounts.models import User
+from lifelong.audit import log as audit
 from lifelong.bulk import TransactionGroup, bulk_session, insert_rows, new_ids, paused_gc
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.cadence import compute_due
@@ -153,6 +154,7 @@ def import_customers(
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH,
     parallel: bool = False,
+    via: str = "web",
 ) -> ImportReport:
     """Import every good row of `table`; report every other one by line.
 
@@ -166,12 +168,18 @@ def import_customers(
     CSV file's rows are read and checked in a forked second process while this one
     writes, and Python's cyclic garbage collector pauses meanwhile; a web server's thread
     should do neither. The result is the same either way.
+
+    An import that wrote adds one event to the audit log: `by`, through `via` ("web",
+    "api" or "cli"), and the import's number, whose batch lists what it did.
     """
     mapping.validate()
     job = _Import(table, mapping, by=by, owner=owner, on_duplicate=on_duplicate, dry_run=dry_run)
     job.parallel = parallel and "fork" in multiprocessing.get_all_start_methods()
     with bulk_session(), paused_gc() if parallel else contextlib.nullcontext():
-        return job.run(progress, batch_size)
+        report = job.run(progress, batch_size)
+    if report.batch is not None:
+        audit.record(by, "create", target=f"customers import #{report.batch.pk}", via=via)
+    return report
 
 
 class _Import:
@@ -887,7 +895,7 @@ def _jsonable(change: dict) -> dict:
 
 
 @transaction.atomic
-def undo_import(batch: ImportBatch, by: User) -> UndoReport:
+def undo_import(batch: ImportBatch, by: User, *, via: str = "web") -> UndoReport:
     """Delete the customers `batch` created (and everything they have gained since) and
     put back what it changed on the customers it updated, where nobody has changed it
     again since. Allowed within 24 hours of the import, once; an owner or manager may
@@ -913,6 +921,7 @@ def undo_import(batch: ImportBatch, by: User) -> UndoReport:
         report.restored += 1
     batch.undone_at, batch.undone_by = timezone.now(), by
     batch.save(update_fields=["undone_at", "undone_by"])
+    audit.record(by, "delete", target=f"customers import #{batch.pk} undone", via=via)
     return report
 
 

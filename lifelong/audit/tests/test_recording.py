@@ -156,6 +156,46 @@ def test_cli_exports_are_recorded(customer, owner, tmp_path: Path):
     assert "audit.auditevent" not in models
 
 
+def test_imports_and_their_undo_are_recorded_once_each(owner, rep, tmp_path: Path):
+    from lifelong.imports.mapping import guess_mapping
+    from lifelong.imports.reading import read_table
+    from lifelong.imports.services import import_customers, undo_import
+
+    customers = tmp_path / "c.csv"
+    customers.write_text(
+        "Name,Email,Customer number\nAl Bo,al@bo.example,7\nCy Do,cy@do.example,8\n"
+    )
+    call_command("import", "customers", str(customers), "--no-progress", stdout=io.StringIO(),
+                 stderr=io.StringIO())  # fmt: skip
+    first = AuditEvent.objects.get().target
+    table = read_table(b"Name\nEd Fo\n")
+    import_customers(table, guess_mapping(table.columns), by=rep, dry_run=True)
+    assert AuditEvent.objects.count() == 1  # a dry run wrote nothing, and records nothing
+    report = import_customers(table, guess_mapping(table.columns), by=rep)
+    undo_import(report.batch, rep)
+    purchases = tmp_path / "p.csv"
+    purchases.write_text("customer,date,amount\n7,2025-01-02,10.00\n")
+    call_command("import", "purchases", str(purchases), "--no-progress", stdout=io.StringIO(),
+                 stderr=io.StringIO())  # fmt: skip
+    number = report.batch.pk
+    assert events() == [
+        ("olivia", "create", None, first, "cli"),
+        ("ruben", "create", None, f"customers import #{number}", "web"),
+        ("ruben", "delete", None, f"customers import #{number} undone", "web"),
+        ("", "create", None, "purchases import", "cli"),
+    ]
+    assert first == f"customers import #{number - 1}"
+
+
+def test_import_all_is_recorded(customer, tmp_path: Path):
+    out = tmp_path / "all.json"
+    call_command("export", "all", "--output", str(out), "--no-progress", stderr=io.StringIO())
+    call_command("import", "all", str(out), "--force", "--no-progress", stdout=io.StringIO(),
+                 stderr=io.StringIO())  # fmt: skip
+    assert events()[-2:] == [("", "export", None, "export all", "cli"),
+                             ("", "create", None, "import all", "cli")]  # fmt: skip
+
+
 def test_no_personal_data_reaches_the_audit_log(rep, rep_client, secret, tmp_path):
     from lifelong.customers.tests.test_views_customer_form import form_data
 

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from lifelong import portability
 from lifelong.accounts.models import User
+from lifelong.audit import log as audit
 from lifelong.bulk import paused_gc
 from lifelong.commerce.importer import ImportReport, PurchaseImport, Rejection, UnusableFile
 from lifelong.imports.cli import add_customers_parser, import_customers_command
@@ -118,6 +119,8 @@ class Command(BaseCommand):
 
             with paused_gc():  # this process is the import's own
                 report = job.run(on_reject=reject, on_progress=bar.update)
+        if not report.dry_run:
+            audit.record(None, "create", target="purchases import", via="cli")
         self.stdout.write(self._summary(report, time.monotonic() - started))
         if report.rejected:
             raise CommandError(
@@ -208,6 +211,7 @@ def import_all(command: BaseCommand, *, file: str, force: bool, **options: Any) 
                 f"File unusable: its rows do not fit together ({e}); nothing was imported.",
                 returncode=UNUSABLE,
             ) from None
+    audit.record(None, "create", target="import all", via="cli")
     for warning in report.warnings:
         command.stderr.write(f"warning: {warning}")
     tables = sum(1 for n in report.models.values() if n)
