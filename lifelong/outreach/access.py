@@ -14,11 +14,12 @@ from lifelong.outreach.models import Message
 
 
 def messages_visible_to(user: User) -> QuerySet[Message]:
-    """The messages to customers `user` may see (a rep: their own customers')."""
+    """The messages to customers `user` may see (a rep: their own customers'); nobody's
+    to an erased customer (kept, blank, for the counts)."""
     if not user.is_authenticated or not user.is_active:
         return Message.objects.none()
     if user.sees_all_customers:
-        return Message.objects.all()
+        return Message.objects.filter(customer__erased_at__isnull=True)
     return Message.objects.filter(customer__in=customers_visible_to(user))
 
 

@@ -19,6 +19,7 @@ from lifelong.customers.models import (
 )
 from lifelong.events.models import Invitation as EventInvitation
 from lifelong.occasions.models import Occasion, OccasionMark
+from lifelong.outreach.access import messages_visible_to
 from lifelong.outreach.compliance import address_hash
 from lifelong.outreach.models import Message, MessageStatus, Suppression
 from lifelong.privacy import erasure
@@ -112,6 +113,7 @@ def test_erasure_removes_the_person_and_keeps_the_figures(marked, owner):
     assert set(Message.objects.filter(customer=c).values_list("status", flat=True)) == {
         MessageStatus.SENT, MessageStatus.SKIPPED,
     }  # fmt: skip
+    assert not messages_visible_to(owner).filter(customer=c).exists()  # nor in the outbox
     response = Response.objects.get(customer=c)
     assert (response.score, response.comment) == (9, "")
     assert response.answers == [{"question": "Why?", "answer": ""}, {"question": "n", "answer": 3}]
