@@ -39,7 +39,8 @@ class DropFieldIndex(migrations.AlterField):
 
 
 def _single_column_indexes(schema_editor, table: str, column: str) -> list[str]:
-    """Names of the plain (not unique, not partial) indexes on exactly `column`."""
+    """Names of the plain (not unique) indexes on exactly `column`: the one Django made
+    for a field with db_index (no partial index of ours has a single column)."""
     with schema_editor.connection.cursor() as cursor:
         constraints = schema_editor.connection.introspection.get_constraints(cursor, table)
     return [
