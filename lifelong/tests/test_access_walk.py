@@ -688,6 +688,23 @@ def check_control(
         )
 
 
+def check_queries(
+    client: Client, url: str, access: Access, world: World, refusals: frozenset, label: str = ""
+) -> list[str]:
+    """The entry's probes (filters by the world's rep, ids of its records) answer 200
+    without a trace of the world; its refused queries answer one of `refusals`."""
+    problems = []
+    for probe in access.probes(world) if access.probes else []:
+        probed = client.get(url, probe)
+        if probed.status_code != 200 or leaks(probed.content):
+            problems.append(f"GET {url} {probe}{label}: {probed.status_code}, or leaks")
+    for refused_query in access.refused_queries(world) if access.refused_queries else []:
+        status = client.get(url, refused_query).status_code
+        if status not in refusals:
+            problems.append(f"GET {url} {refused_query}{label}: {status}, expected 404")
+    return problems
+
+
 def check_mutation(
     problems: list[str], what: str, send: Callable[[], Any], allowed: frozenset[int]
 ) -> None:
@@ -730,14 +747,7 @@ def test_every_page_refuses_an_outsider(world, outsider):
             problems.append(f"{what}: {status}, expected {sorted(access.get_status)}")
         if leaks(response.content):
             problems.append(f"{what}: shows {MARKER}, a customer of somebody else's")
-        for probe in access.probes(world) if access.probes else []:
-            probed = client.get(url, probe)
-            if probed.status_code != 200 or leaks(probed.content):
-                problems.append(f"GET {url} {probe} ({name}): {probed.status_code}, or leaks")
-        for refused_query in access.refused_queries(world) if access.refused_queries else []:
-            status = client.get(url, refused_query).status_code
-            if status not in NOT_SERVED:
-                problems.append(f"GET {url} {refused_query} ({name}): {status}, expected 404")
+        problems += check_queries(client, url, access, world, NOT_SERVED, f" ({name})")
         # Shared and own pages are POSTed too, with their data or none: a read-only page
         # may answer as to a GET (200), a form with what is missing (200, 400), but
         # nothing may change.
@@ -827,14 +837,7 @@ def test_every_api_operation_refuses_an_outsider(world, outsider):
                 problems.append(f"GET {url}: {status}, expected 200 ({access.reason})")
             if leaks(response.content):
                 problems.append(f"GET {url}: shows {MARKER}, a customer of somebody else's")
-            for probe in access.probes(world) if access.probes else []:
-                probed = client.get(url, probe)
-                if probed.status_code != 200 or leaks(probed.content):
-                    problems.append(f"GET {url} {probe}: {probed.status_code}, or leaks")
-            for refused_query in access.refused_queries(world) if access.refused_queries else []:
-                status = client.get(url, refused_query).status_code
-                if status not in API_REFUSED:
-                    problems.append(f"GET {url} {refused_query}: {status}, expected 404")
+            problems += check_queries(client, url, access, world, API_REFUSED)
             continue
         if access.kind in (OWN, SHARED) and not access.post:
             continue  # creates the user's own record: not the walk's business
