@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from lifelong.accounts.models import Role, User
+from lifelong.bulk import paused_gc
 from lifelong.imports.dates import DATE_ORDERS
 from lifelong.imports.mapping import ON_DUPLICATE, guess_mapping, load_mapping
 from lifelong.imports.reading import FORMATS, UnusableFile, read_table
@@ -126,9 +127,12 @@ def import_customers_command(
     )
     # A bar only on a terminal; the rows are counted (a pass over the file) only for it.
     show = not no_progress and sys.stderr.isatty()
-    with tqdm(
-        total=table.count() if show else None, unit=" rows", file=sys.stderr, disable=not show
-    ) as bar:
+    with (
+        paused_gc(),  # this process is the import's own
+        tqdm(
+            total=table.count() if show else None, unit=" rows", file=sys.stderr, disable=not show
+        ) as bar,
+    ):
         try:
             report = import_customers(
                 table,

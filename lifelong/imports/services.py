@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from lifelong.accounts.models import User
 from lifelong.audit import log as audit
-from lifelong.bulk import TransactionGroup, bulk_session, insert_rows, new_ids, paused_gc
+from lifelong.bulk import TransactionGroup, bulk_session, insert_rows, new_ids
 from lifelong.customers.access import customers_visible_to
 from lifelong.customers.cadence import compute_due
 from lifelong.customers.models import (
@@ -164,10 +164,10 @@ def import_customers(
     a new customer as `on_duplicate` (else the mapping's, else "skip") says. Nothing is
     written on a dry run, and the report is the same. `progress(n)` hears of each n rows.
 
-    `parallel`: the caller's process is the import's own (the command line), so a large
-    CSV file's rows are read and checked in a forked second process while this one
-    writes, and Python's cyclic garbage collector pauses meanwhile; a web server's thread
-    should do neither. The result is the same either way.
+    `parallel`: the caller's process is the import's own (the command line, which also
+    pauses the garbage collector: lifelong.bulk.paused_gc), so a large CSV file's rows
+    are read and checked in a forked second process while this one writes; a web
+    server's thread should not fork. The result is the same either way.
 
     An import that wrote adds one event to the audit log: `by`, through `via` ("web",
     "api" or "cli"), and the import's number, whose batch lists what it did.
@@ -175,7 +175,7 @@ def import_customers(
     mapping.validate()
     job = _Import(table, mapping, by=by, owner=owner, on_duplicate=on_duplicate, dry_run=dry_run)
     job.parallel = parallel and "fork" in multiprocessing.get_all_start_methods()
-    with bulk_session(), paused_gc() if parallel else contextlib.nullcontext():
+    with bulk_session():
         report = job.run(progress, batch_size)
     if report.batch is not None:
         audit.record(by, "create", target=f"customers import #{report.batch.pk}", via=via)
